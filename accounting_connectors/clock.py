@@ -1,0 +1,60 @@
+"""Time sources for the drivers, so rate limits and retries can run on virtual time.
+
+The drivers read two clocks: a monotonic one for spacing calls and a wall clock for
+provider headers such as ``X-RateLimit-Reset`` (Unix time).  Tests and the testing kit
+swap in :class:`accounting_connectors.testing.FakeClock`, which advances instantly when
+slept on, so a 10-minute penalty costs no real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """What the drivers and rate limiters need from a clock."""
+
+    def time(self) -> float:
+        """Wall-clock time in seconds since the Unix epoch."""
+        ...
+
+    def monotonic(self) -> float:
+        """A clock that never goes backwards, in seconds."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Block the current thread for ``seconds``."""
+        ...
+
+    async def asleep(self, seconds: float) -> None:
+        """Suspend the current task for ``seconds``."""
+        ...
+
+
+class SystemClock:
+    """The real clock: :mod:`time` and :func:`asyncio.sleep`."""
+
+    def time(self) -> float:
+        """Wall-clock time in seconds since the Unix epoch."""
+        return time.time()
+
+    def monotonic(self) -> float:
+        """Seconds on the process's monotonic clock."""
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        """Block the current thread for ``seconds``."""
+        if seconds > 0:
+            time.sleep(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        """Suspend the current task for ``seconds``."""
+        await asyncio.sleep(max(seconds, 0.0))
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+SYSTEM_CLOCK = SystemClock()

@@ -1,0 +1,53 @@
+"""Effects of the sans-I/O core.
+
+Provider operations are generators: they yield effects and receive their results.
+``Call`` is answered with the :class:`httpx.Response` (body already read); ``Sleep`` with
+``None``. When the driver decides a response is an error, it throws the mapped
+:class:`~accounting_connectors.errors.AccountingError` into the generator, so a flow may
+catch, for example, ``NotFound`` during reconciliation. The drivers in
+:mod:`accounting_connectors.client` are the only code that performs I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any, TypeAlias, TypeVar
+
+import attrs
+import httpx
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Call:
+    """Send ``request`` and hand back the response.
+
+    Attributes:
+        request: the request to send.
+        operation: the connector operation, for errors and logs.
+        creates: the call may create a document; it is then never retried once it may
+            have reached the provider, and an unknown outcome raises ``AmbiguousOutcome``.
+        deduplicated: the provider deduplicates this create natively (an idempotency key),
+            so retrying it is safe after all.
+        check: map error responses to exceptions (``False`` hands every response back
+            to the flow, e.g. to read a PDF whose errors come as JSON).
+    """
+
+    request: httpx.Request
+    operation: str
+    creates: bool = False
+    deduplicated: bool = False
+    check: bool = True
+
+
+@attrs.frozen
+class Sleep:
+    """Wait ``seconds`` (for example between polls of an asynchronous task)."""
+
+    seconds: float
+
+
+Effect: TypeAlias = Call | Sleep
+Flow: TypeAlias = Generator[Effect, Any, T]
+"""A provider operation: yields effects, returns its result."""

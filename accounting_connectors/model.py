@@ -1,0 +1,483 @@
+"""The domain model: documents an order system sends and what providers return.
+
+Every class is a frozen attrs class with keyword-only arguments. Money, quantities and
+rates are :class:`decimal.Decimal` (``int`` and ``str`` are converted; ``float`` is
+refused, because a float cannot hold 0.10 exactly). Documents validate themselves when
+built and raise :class:`~accounting_connectors.errors.ValidationError` naming the field,
+for example ``lines[2].quantity``, so a bad document never reaches a provider.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar, cast
+
+import attrs
+
+from ._codes import CURRENCIES
+from .errors import ValidationError
+
+_HUNDRED = Decimal(100)
+_T = TypeVar("_T")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2}$")
+
+
+class _Invalid:
+    """What a converter returns for a value it cannot convert.
+
+    Converters do not know their field's name, so they hand this marker back and the
+    class's post-init check raises a ``ValidationError`` that names the field.
+    """
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _invalid(reason: str, _as: type[_T]) -> _T:
+    # The marker never escapes: _reject_invalid raises before the instance is returned.
+    return cast(_T, _Invalid(reason))
+
+
+def _reject_invalid(instance: attrs.AttrsInstance) -> None:
+    """Raise for the first field whose converter could not convert its value."""
+    for field in attrs.fields(type(instance)):
+        value = getattr(instance, field.name)
+        if type(value) is _Invalid:
+            raise ValidationError(field.name, value.reason)
+
+
+def _decimal(value: object) -> Decimal:
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, bool):
+        return _invalid("must be a number, not a boolean", Decimal)
+    elif isinstance(value, float):
+        return _invalid(f"floats are not accepted for money; pass Decimal({str(value)!r}) or a string", Decimal)
+    elif isinstance(value, (int, str)):
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return _invalid(f"{value!r} is not a number", Decimal)
+    else:
+        return _invalid(f"must be a Decimal, int or numeric string, not {type(value).__name__}", Decimal)
+    if not number.is_finite():
+        return _invalid("must be a finite number", Decimal)
+    return number
+
+
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value is None else _decimal(value)
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return _invalid(f"{value!r} is not an ISO date (YYYY-MM-DD)", dt.date)
+    return _invalid(f"must be a date, not {type(value).__name__}", dt.date)
+
+
+def _optional_date(value: object) -> dt.date | None:
+    return None if value is None else _date(value)
+
+
+def _tuple(value: object) -> tuple[Any, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        return _invalid("must be a list", tuple)
+    return tuple(value)
+
+
+def _currency(value: object) -> str:
+    if not isinstance(value, str) or value.upper() not in CURRENCIES:
+        return _invalid(f"{value!r} is not an ISO 4217 currency code", str)
+    return value.upper()
+
+
+def _optional_str(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return _invalid(f"must be a string, not {type(value).__name__}", str)
+
+
+def _require_text(field: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, "must be a non-empty string")
+
+
+def _check_items(field: str, items: tuple[Any, ...], item_type: type) -> None:
+    for index, item in enumerate(items):
+        if not isinstance(item, item_type):
+            raise ValidationError(f"{field}[{index}]", f"must be a {item_type.__name__}")
+
+
+class VatKind(enum.Enum):
+    """What a VAT rate is: a plain percentage or one of the special treatments."""
+
+    RATE = "rate"
+    """A percentage, including an ordinary 0 %."""
+    EXEMPT = "exempt"
+    """Exempt from VAT (PL "zw")."""
+    NOT_SUBJECT = "not_subject"
+    """Outside the scope of VAT (PL "np")."""
+    REVERSE_CHARGE = "reverse_charge"
+    """The buyer accounts for VAT (PL "oo", RO "taxare inversa")."""
+    INTRA_EU = "intra_eu"
+    """Intra-community supply of goods at 0 % (PL "0 WDT")."""
+    EXPORT = "export"
+    """Export of goods at 0 % (PL "0 EXP")."""
+
+
+@attrs.frozen(kw_only=True)
+class VatRate:
+    """A VAT rate: a percentage, or a special treatment whose percentage is 0.
+
+    Rates are data: build them from what the provider lists (``list_vat_rates``) or from
+    your own tables, never from constants in this library.
+    """
+
+    percent: Decimal = attrs.field(default=Decimal(0), converter=_decimal)
+    kind: VatKind = VatKind.RATE
+
+    def __attrs_post_init__(self) -> None:
+        _reject_invalid(self)
+        if not isinstance(self.kind, VatKind):
+            raise ValidationError("kind", f"must be a VatKind, not {self.kind!r}")
+        if not Decimal(0) <= self.percent < _HUNDRED:
+            raise ValidationError("percent", f"{self.percent} is not a percentage between 0 and 100")
+        if self.kind is not VatKind.RATE and self.percent != 0:
+            raise ValidationError("percent", f"a {self.kind.value} rate has no percentage")
+
+    @classmethod
+    def of(cls, percent: Decimal | int | str) -> VatRate:
+        """A plain percentage, e.g. ``VatRate.of(21)``."""
+        return cls(percent=percent)
+
+    @classmethod
+    def special(cls, kind: VatKind) -> VatRate:
+        """A special treatment, e.g. ``VatRate.special(VatKind.EXEMPT)``."""
+        return cls(kind=kind)
+
+    @property
+    def fraction(self) -> Decimal:
+        """The rate as a fraction (``0.21`` for 21 %); 0 for special treatments."""
+        return self.percent / _HUNDRED
+
+    def __str__(self) -> str:
+        return f"{self.percent.normalize():f}%" if self.kind is VatKind.RATE else self.kind.value
+
+
+@attrs.frozen(kw_only=True)
+class Address:
+    """A postal address; ``country`` is ISO 3166-1 alpha-2 (``"RO"``, ``"PL"``)."""
+
+    street: str | None = attrs.field(default=None, converter=_optional_str)
+    city: str | None = attrs.field(default=None, converter=_optional_str)
+    postal_code: str | None = attrs.field(default=None, converter=_optional_str)
+    region: str | None = attrs.field(default=None, converter=_optional_str)
+    country: str = "RO"
+
+    def __attrs_post_init__(self) -> None:
+        _reject_invalid(self)
+        if not isinstance(self.country, str) or not _COUNTRY.match(self.country):
+            raise ValidationError("country", f"{self.country!r} is not an ISO 3166-1 alpha-2 code like 'RO'")
+
+
+@attrs.frozen(kw_only=True)
+class Party:
+    """A buyer: a company (with a tax id) or a person."""
+
+    name: str
+    tax_id: str | None = attrs.field(default=None, converter=_optional_str)
+    is_company: bool = False
+    registration_number: str | None = attrs.field(default=None, converter=_optional_str)
+    address: Address | None = None
+    email: str | None = attrs.field(default=None, converter=_optional_str)
+    phone: str | None = attrs.field(default=None, converter=_optional_str)
+
+    def __attrs_post_init__(self) -> None:
+        _reject_invalid(self)
+        _require_text("name", self.name)
+        if self.is_company and not self.tax_id:
+            raise ValidationError("tax_id", "a company buyer needs its tax id")
+        if self.address is not None and not isinstance(self.address, Address):
+            raise ValidationError("address", "must be an Address")
+
+
+@attrs.frozen(kw_only=True)
+class Line:
+    """One line of a document.
+
+    ``unit_price`` is net or gross according to the document's ``prices_include_vat``.
+    ``discount_percent`` lowers the line's price by that percentage. ``sku`` is the
+    product code the provider's stock knows the product by.
+    """
+
+    name: str
+    quantity: Decimal = attrs.field(converter=_decimal)
+    unit: str
+    unit_price: Decimal = attrs.field(converter=_decimal)
+    vat: VatRate
+    sku: str | None = attrs.field(default=None, converter=_optional_str)
+    discount_percent: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    is_service: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        _reject_invalid(self)
+        _require_text("name", self.name)
+        _require_text("unit", self.unit)
+        if self.unit_price < 0:
+            raise ValidationError("unit_price", "must not be negative (use a discount or a correction)")
+        if not isinstance(self.vat, VatRate):
+            raise ValidationError("vat", "must be a VatRate")
+        if self.discount_percent is not None and not Decimal(0) < self.discount_percent <= _HUNDRED:
+            raise ValidationError("discount_percent", "must be more than 0 and at most 100")
+
+
+def _check_lines(lines: tuple[Any, ...], *, allow_zero: bool) -> None:
+    if not lines:
+        raise ValidationError("lines", "a document needs at least one line")
+    _check_items("lines", lines, Line)
+    for index, line in enumerate(lines):
+        if line.quantity < 0 or (line.quantity == 0 and not allow_zero):
+            need = "zero or more" if allow_zero else "more than zero"
+            raise ValidationError(f"lines[{index}].quantity", f"{line.quantity} must be {need}")
+
+
+def _check_reference(reference: object) -> None:
+    _require_text("reference", reference)
+
+
+def _check_language(language: str | None) -> None:
+    if language is not None and not _LANGUAGE.match(language):
+        raise ValidationError("language", f"{language!r} is not a two-letter language code")
+
+
+@attrs.frozen(kw_only=True)
+class Payment:
+    """Money received: ``method`` is the caller's own name for how it was paid."""
+
+    method: str
+    amount: Decimal = attrs.field(converter=_decimal)
+    paid_on: dt.date = attrs.field(converter=_date)
+
+    def __attrs_post_init__(self) -> None:
+        _reject_invalid(self)
+        _require_text("method", self.method)
+        if self.amount <= 0:
+            raise ValidationError("amount", "must be more than zero")
+
+
+@attrs.frozen(kw_only=True)
+class Invoice:
+    """A sales invoice.
+
+    ``reference`` is the caller's unique id for the document (an order or invoice id) and
+    the idempotency key of the export workflow. ``series``/``number`` are the caller's
+    own and are used only with local numbering. ``payment`` marks the invoice paid at
+    issue. ``use_stock`` asks the provider to take the lines' ``sku`` out of stock
+    (from ``warehouse`` where the provider needs one).
+    """
+
+    reference: str
+    issue_date: dt.date = attrs.field(converter=_date)
+    buyer: Party
+    lines: tuple[Line, ...] = attrs.field(converter=_tuple)
+    currency: str = attrs.field(converter=_currency)
+    sale_date: dt.date | None = attrs.field(default=None, converter=_optional_date)
+    due_date: dt.date | None = attrs.field(default=None, converter=_optional_date)
+    prices_include_vat: bool = False
+    payment: Payment | None = None
+    series: str | None = attrs.field(default=None, converter=_optional_str)
+    number: str | None = attrs.field(default=None, converter=_optional_str)
+    notes: str | None = attrs.field(default=None, converter=_optional_str)
+    language: str | None = attrs.field(default=None, converter=_optional_str)
+    exchange_rate: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    use_stock: bool = False
+    warehouse: str | None = attrs.field(default=None, converter=_optional_str)
+
+    def __attrs_post_init__(self) -> None:
+        _reject_invalid(self)
+        _check_reference(self.reference)
+        if not isinstance(self.buyer, Party):
+            raise ValidationError("buyer", "must be a Party")
+        _check_lines(self.lines, allow_zero=False)
+        if self.due_date is not None and self.due_date < self.issue_date:
+            raise ValidationError("due_date", "is before the issue date")
+        if self.payment is not None and not isinstance(self.payment, Payment):
+            raise ValidationError("payment", "must be a Payment")
+        if self.exchange_rate is not None and self.exchange_rate <= 0:
+            raise ValidationError("exchange_rate", "must be more than zero")
+        _check_language(self.language)
+        if self.use_stock:
+            for index, line in enumerate(self.lines):
+                if not line.is_service and not line.sku:
+                    raise ValidationError(f"lines[{index}].sku", "stock transfer needs a SKU on every product line")
+
+
+@attrs.frozen(kw_only=True)
+class Receipt:
+    """A receipt for a sale paid on the spot, with an optional (B2C) buyer."""
+
+    reference: str
+    issue_date: dt.date = attrs.field(converter=_date)
+    lines: tuple[Line, ...] = attrs.field(converter=_tuple)
+    currency: str = attrs.field(converter=_currency)
+    payment_method: str = "cash"
+    buyer: Party | None = None
+    prices_include_vat: bool = True
+    series: str | None = attrs.field(default=None, converter=_optional_str)
+    number: str | None = attrs.field(default=None, converter=_optional_str)
+    notes: str | None = attrs.field(default=None, converter=_optional_str)
+    language: str | None = attrs.field(default=None, converter=_optional_str)
+
+    def __attrs_post_init__(self) -> None:
+        _reject_invalid(self)
+        _check_reference(self.reference)
+        _check_lines(self.lines, allow_zero=False)
+        _require_text("payment_method", self.payment_method)
+        if self.buyer is not None and not isinstance(self.buyer, Party):
+            raise ValidationError("buyer", "must be a Party")
+        _check_language(self.language)
+
+
+class DocumentKind(enum.Enum):
+    """What kind of document a provider issued."""
+
+    INVOICE = "invoice"
+    RECEIPT = "receipt"
+    CORRECTION = "correction"
+    PAYMENT = "payment"
+
+
+@attrs.frozen(kw_only=True)
+class SentDocument:
+    """What the provider issued for a document.
+
+    ``number`` and ``series`` are exactly as the provider returned them (SmartBill's
+    numbers are zero-padded strings). ``external_id`` is the provider's own id when it
+    has one; ``url`` a link to the document when the provider gives one; ``raw`` the
+    provider's answer.
+    """
+
+    provider: str
+    kind: DocumentKind
+    reference: str
+    number: str | None = None
+    series: str | None = None
+    external_id: str | None = None
+    issue_date: dt.date | None = attrs.field(default=None, converter=_optional_date)
+    url: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        _reject_invalid(self)
+
+    @property
+    def full_number(self) -> str:
+        """Series and number as printed, e.g. ``"FCT0023"``."""
+        return f"{self.series or ''}{self.number or ''}"
+
+
+@attrs.frozen(kw_only=True)
+class Correction:
+    """A correction of an invoice already sent.
+
+    ``original`` is the invoice as it was sent, ``original_document`` what the provider
+    returned for it, and ``lines`` the state after correction, one per original line in
+    the same order: a full reversal has every quantity at zero
+    (:meth:`full_reversal` builds one).
+    """
+
+    reference: str
+    original: Invoice
+    original_document: SentDocument
+    lines: tuple[Line, ...] = attrs.field(converter=_tuple)
+    reason: str
+    issue_date: dt.date = attrs.field(converter=_date)
+
+    def __attrs_post_init__(self) -> None:
+        _reject_invalid(self)
+        _check_reference(self.reference)
+        if not isinstance(self.original, Invoice):
+            raise ValidationError("original", "must be the Invoice as it was sent")
+        if not isinstance(self.original_document, SentDocument):
+            raise ValidationError("original_document", "must be the SentDocument the provider returned")
+        _check_lines(self.lines, allow_zero=True)
+        if len(self.lines) != len(self.original.lines):
+            raise ValidationError(
+                "lines",
+                f"has {len(self.lines)} lines; give the corrected state of each of the "
+                f"original's {len(self.original.lines)} lines, in order",
+            )
+        _require_text("reason", self.reason)
+        if self.issue_date < self.original.issue_date:
+            raise ValidationError("issue_date", "is before the original invoice's issue date")
+
+    @property
+    def is_full_reversal(self) -> bool:
+        """Every line's quantity is corrected to zero."""
+        return all(line.quantity == 0 for line in self.lines)
+
+    @classmethod
+    def full_reversal(
+        cls,
+        *,
+        reference: str,
+        original: Invoice,
+        original_document: SentDocument,
+        reason: str,
+        issue_date: dt.date,
+    ) -> Correction:
+        """A correction that cancels the whole invoice (every quantity to zero)."""
+        zeroed = tuple(attrs.evolve(line, quantity=Decimal(0)) for line in original.lines)
+        return cls(
+            reference=reference,
+            original=original,
+            original_document=original_document,
+            lines=zeroed,
+            reason=reason,
+            issue_date=issue_date,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Series:
+    """A numbering series the provider knows (``list_series``)."""
+
+    name: str
+    kind: DocumentKind | None = None
+    next_number: str | None = None
+    is_default: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class PaymentType:
+    """A payment type the provider accepts (``list_payment_types``).
+
+    ``name`` is the exact value to map a local payment method to.
+    """
+
+    name: str
+    description: str | None = None
+    issues_receipt: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class VatRateInfo:
+    """A VAT rate configured at the provider (``list_vat_rates``)."""
+
+    name: str
+    vat: VatRate
+    is_default: bool = False

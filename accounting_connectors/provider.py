@@ -1,0 +1,146 @@
+"""The base of every provider: sans-I/O operations plus what the drivers ask of it.
+
+A provider builds requests, parses responses and maps errors; it never sends anything.
+Operations are generators (see :mod:`accounting_connectors.flow`). An operation the
+provider cannot do raises :class:`~accounting_connectors.errors.UnsupportedOperation`
+as soon as it is called, so no request is ever made for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import httpx
+
+from .capabilities import Capabilities, Capability
+from .errors import AccountingError, UnsupportedOperation
+from .flow import Call, Flow
+from .model import Correction, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
+from .ratelimit import RateLimit, RateLimitState, parse_rate_limit_headers
+
+
+class Provider:
+    """Base class for a provider's sans-I/O connector.
+
+    Subclasses set the class attributes, implement the operations they support and
+    :meth:`error_for`.
+    """
+
+    name: ClassVar[str]
+    """The registered name, e.g. ``"smartbill"``."""
+    capabilities: ClassVar[Capabilities]
+    """The provider's row of the capability matrix."""
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
+    """The provider's documented limits, enforced per credential by the drivers."""
+
+    def credential_fingerprint(self) -> str:
+        """A key that is equal for equal credentials and reveals nothing of them."""
+        raise NotImplementedError
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in logs or error messages."""
+        return ()
+
+    def error_for(self, response: httpx.Response, call: Call, now: float) -> AccountingError | None:
+        """Map a response to an error, or ``None`` when it is a success.
+
+        ``now`` is the wall-clock time, for turning "retry in N seconds" into ``retry_at``.
+        """
+        raise NotImplementedError
+
+    def rate_limit_state(self, response: httpx.Response) -> RateLimitState | None:
+        """What the response's headers say about the rate-limit window, if anything."""
+        return parse_rate_limit_headers(response.headers)
+
+    def unsupported(self, capability: Capability) -> UnsupportedOperation:
+        """The error for a capability this provider does not offer, with the matrix's note."""
+        entry = self.capabilities[capability]
+        why = f": {entry.note}" if entry.note else ""
+        return UnsupportedOperation(
+            f"{self.name} {entry.support.value} for {capability.value}{why}",
+            provider=self.name,
+            operation=capability.value,
+        )
+
+    # Operations. The defaults refuse before any I/O.
+
+    def send_invoice(self, invoice: Invoice) -> Flow[SentDocument]:
+        """Issue ``invoice`` at the provider."""
+        raise self.unsupported(Capability.SEND_INVOICE)
+
+    def send_receipt(self, receipt: Receipt) -> Flow[SentDocument]:
+        """Issue ``receipt`` at the provider."""
+        raise self.unsupported(Capability.SEND_RECEIPT)
+
+    def send_correction(self, correction: Correction) -> Flow[SentDocument]:
+        """Issue ``correction`` of an invoice sent before."""
+        raise self.unsupported(Capability.SEND_CORRECTION)
+
+    def fetch_pdf(self, document: SentDocument) -> Flow[bytes]:
+        """The PDF of a document the provider issued."""
+        raise self.unsupported(Capability.FETCH_PDF)
+
+    def list_series(self) -> Flow[list[Series]]:
+        """The numbering series configured at the provider."""
+        raise self.unsupported(Capability.LIST_SERIES)
+
+    def list_payment_types(self) -> Flow[list[PaymentType]]:
+        """The payment types the provider accepts."""
+        raise self.unsupported(Capability.LIST_PAYMENT_TYPES)
+
+    def list_vat_rates(self) -> Flow[list[VatRateInfo]]:
+        """The VAT rates configured at the provider."""
+        raise self.unsupported(Capability.LIST_VAT_RATES)
+
+    def record_payment(self, document: SentDocument, payment: Payment) -> Flow[SentDocument]:
+        """Record ``payment`` against an issued invoice."""
+        raise self.unsupported(Capability.RECORD_PAYMENT)
+
+
+def json_request(
+    method: str,
+    url: str,
+    body: Any = None,
+    *,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+) -> httpx.Request:
+    """An ``httpx.Request`` with a compact UTF-8 JSON body (Decimals written exactly)."""
+    all_headers = {"Accept": "application/json"}
+    if headers:
+        all_headers.update(headers)
+    content: bytes | None = None
+    if body is not None:
+        content = dump_json(body)
+        all_headers["Content-Type"] = "application/json; charset=utf-8"
+    return httpx.Request(method, url, content=content, headers=all_headers, params=params)
+
+
+# The json module cannot write a Decimal as a bare number, and float() would lose
+# exactness. Decimals are first written as the string NUL + digits + NUL, then those
+# strings are unquoted. Only a text field that is itself exactly NUL, a number and NUL
+# could be mistaken for one, and no document field holds NUL characters.
+_DECIMAL_MARK = re.compile(r'"\\u0000(-?[0-9]+(?:\.[0-9]+)?)\\u0000"')
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return f"\x00{value:f}\x00"
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dump_json(body: Any) -> bytes:
+    """Compact UTF-8 JSON in which every ``Decimal`` is an exact JSON number."""
+    text = json.dumps(body, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    return _DECIMAL_MARK.sub(r"\1", text).encode()
+
+
+def read_json(response: httpx.Response) -> Any:
+    """The response body as JSON with numbers as ``Decimal``; ``None`` when it is not JSON."""
+    try:
+        return json.loads(response.content, parse_float=Decimal)
+    except ValueError:
+        return None

@@ -1,0 +1,200 @@
+"""Client-side rate limiting, per credential, so a provider's penalty is never triggered.
+
+Each provider declares its limits as :class:`RateLimit` values. The drivers hold one
+:class:`CredentialLimiter` per (clock, provider, credential), shared by every client
+built in the process for the same credentials, and ask it before each call how long to
+wait.
+
+Why a sliding window and not a token bucket: a bucket of capacity *N* refilled at *N/T*
+lets through up to *2N* calls in some window of length *T* (a full bucket, then the
+refill). SmartBill answers the 31st call in 10 s with a 10-minute block, so the limiter
+must guarantee at most *N* calls in **any** window of *T*: it remembers the start times
+of the last *N* calls and schedules the next one no earlier than the oldest plus *T*
+(plus a small margin for network jitter). Running exactly at that pace reaches the
+documented ceiling less the margin.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import threading
+import weakref
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+
+import attrs
+
+from .clock import Clock
+from .errors import RateLimited
+
+
+class Scope(enum.Enum):
+    """Which calls a limit counts."""
+
+    ALL = "all"
+    CREATES = "creates"
+    OTHERS = "others"
+
+
+@attrs.frozen
+class RateLimit:
+    """At most ``calls`` calls in any ``per_seconds`` window, for calls in ``scope``.
+
+    ``penalty_seconds`` records the provider's documented punishment for exceeding it
+    (SmartBill: 600 s); it is information for docs and error messages.
+    """
+
+    calls: int
+    per_seconds: float
+    scope: Scope = Scope.ALL
+    penalty_seconds: float | None = None
+
+    def applies(self, creates: bool) -> bool:
+        """Whether a call (a create or not) counts against this limit."""
+        if self.scope is Scope.ALL:
+            return True
+        return creates is (self.scope is Scope.CREATES)
+
+
+@attrs.frozen
+class RateLimitState:
+    """What a provider's response headers say about the current window."""
+
+    remaining: int | None = None
+    reset_at: float | None = None
+    """Wall-clock (Unix) time at which the window frees up, when the provider says."""
+
+
+def parse_rate_limit_headers(
+    headers: Mapping[str, str],
+    *,
+    remaining: str = "X-RateLimit-Remaining",
+    reset: str = "X-RateLimit-Reset",
+) -> RateLimitState | None:
+    """Read the common ``X-RateLimit-Remaining`` / ``X-RateLimit-Reset`` (Unix time) pair."""
+    raw_remaining = headers.get(remaining)
+    if raw_remaining is None:
+        return None
+    try:
+        left = int(raw_remaining)
+    except ValueError:
+        return None
+    reset_at: float | None
+    try:
+        reset_at = float(headers[reset])
+    except (KeyError, ValueError):
+        reset_at = None
+    return RateLimitState(remaining=left, reset_at=reset_at)
+
+
+class _Window:
+    """Start times of the last ``calls`` calls counted by one limit (monotonic seconds)."""
+
+    __slots__ = ("limit", "span", "starts")
+
+    def __init__(self, limit: RateLimit, margin: float) -> None:
+        self.limit = limit
+        self.span = limit.per_seconds * (1.0 + margin)
+        self.starts: deque[float] = deque(maxlen=limit.calls)
+
+    def earliest(self, now: float) -> float:
+        if len(self.starts) < self.limit.calls:
+            return now
+        return max(now, self.starts[0] + self.span)
+
+    def in_window(self, now: float) -> int:
+        horizon = now - self.span
+        return sum(1 for start in self.starts if start > horizon)
+
+
+class CredentialLimiter:
+    """The limits of one credential at one provider, safe to share between threads.
+
+    Async tasks share it too: every method is a short critical section that never awaits.
+    """
+
+    def __init__(self, limits: Sequence[RateLimit], clock: Clock, *, margin: float = 0.02) -> None:
+        self._clock = clock
+        self._windows = [_Window(limit, margin) for limit in limits]
+        self._lock = threading.Lock()
+        self._blocked_until: float | None = None  # wall-clock time
+        self._not_before = 0.0  # monotonic time
+
+    @property
+    def blocked_until(self) -> float | None:
+        """Wall-clock time until which the provider has blocked this credential, if it has."""
+        with self._lock:
+            if self._blocked_until is not None and self._blocked_until <= self._clock.time():
+                self._blocked_until = None
+            return self._blocked_until
+
+    def reserve(self, *, creates: bool) -> float:
+        """Book a slot for one call and return how many seconds to wait before sending it.
+
+        Raises:
+            RateLimited: the provider has blocked the credential; no call may be sent
+                before ``retry_at``.
+        """
+        with self._lock:
+            if self._blocked_until is not None:
+                if self._clock.time() < self._blocked_until:
+                    raise RateLimited(
+                        "the provider has blocked these credentials for exceeding its rate "
+                        "limit; no call is sent before retry_at",
+                        retry_at=self._blocked_until,
+                    )
+                self._blocked_until = None
+            now = self._clock.monotonic()
+            windows = [window for window in self._windows if window.limit.applies(creates)]
+            start = max([now, self._not_before, *(window.earliest(now) for window in windows)])
+            for window in windows:
+                window.starts.append(start)
+            return start - now
+
+    def block_until(self, retry_at: float) -> None:
+        """Refuse every call until wall-clock ``retry_at`` (the provider's penalty)."""
+        with self._lock:
+            self._blocked_until = max(retry_at, self._blocked_until or 0.0)
+
+    def observe(self, state: RateLimitState, *, creates: bool) -> None:
+        """Correct the local count with the provider's view (other processes may share it)."""
+        if state.remaining is None:
+            return
+        with self._lock:
+            now = self._clock.monotonic()
+            for window in self._windows:
+                if not window.limit.applies(creates):
+                    continue
+                believed = window.limit.calls - window.in_window(now)
+                for _ in range(max(0, believed - state.remaining)):
+                    window.starts.append(now)
+            if state.remaining <= 0 and state.reset_at is not None:
+                wait = state.reset_at - self._clock.time()
+                self._not_before = max(self._not_before, now + max(wait, 0.0))
+
+
+_LimiterKey = tuple[str, str]
+_limiters: weakref.WeakKeyDictionary[Clock, dict[_LimiterKey, CredentialLimiter]] = weakref.WeakKeyDictionary()
+_registry_lock = threading.Lock()
+
+
+def credential_fingerprint(*parts: str) -> str:
+    """A stable, non-reversible key for a credential (never the secret itself)."""
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:24]
+
+
+def shared_limiter(
+    provider: str,
+    fingerprint: str,
+    clock: Clock,
+    factory: Callable[[], CredentialLimiter],
+) -> CredentialLimiter:
+    """The limiter every client of this process uses for one credential on one clock."""
+    with _registry_lock:
+        per_clock = _limiters.setdefault(clock, {})
+        key = (provider, fingerprint)
+        limiter = per_clock.get(key)
+        if limiter is None:
+            limiter = per_clock[key] = factory()
+        return limiter

@@ -1,0 +1,92 @@
+"""Plain-JSON conversion of the domain model with one cattrs converter.
+
+``to_dict`` gives JSON-ready data (Decimals as strings, dates as ISO strings, enums by
+value) and ``from_dict`` reads it back exactly, so documents can come from files, queues
+and notebooks. Bad input raises :class:`~accounting_connectors.errors.ValidationError`
+with the path of the first offending field, e.g. ``lines[2].quantity``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.errors import ClassValidationError, IterableValidationError
+
+from .errors import ValidationError
+
+T = TypeVar("T")
+
+_converter = cattrs.Converter(detailed_validation=True)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+def _pass_through(value: Any, _: Any) -> Any:
+    # Our attrs converters accept str/int and refuse floats with a field name, so the
+    # raw value is handed on for them to judge.
+    return value
+
+
+_converter.register_unstructure_hook(Decimal, str)
+_converter.register_structure_hook(Decimal, _pass_through)
+_converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+_converter.register_structure_hook(dt.date, _pass_through)
+_RAW = Mapping[str, Any]  # SentDocument.raw: the provider's answer, kept as it came
+_converter.register_unstructure_hook_func(lambda t: t == _RAW, _json_safe)
+_converter.register_structure_hook_func(lambda t: t == _RAW, lambda value, _: dict(value))
+
+
+def to_dict(obj: Any) -> Any:
+    """Convert a model object (or a list of them) to JSON-ready Python data."""
+    return _converter.unstructure(obj)
+
+
+def from_dict(data: Any, cls: type[T]) -> T:
+    """Build a ``cls`` (e.g. :class:`~accounting_connectors.Invoice`) from ``to_dict`` data.
+
+    Raises:
+        ValidationError: naming the path of the first field that is missing or wrong.
+    """
+    try:
+        return _converter.structure(data, cls)
+    except (ClassValidationError, IterableValidationError, ValidationError) as exc:
+        raise _located(exc, "") from None
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValidationError("$", f"cannot read a {cls.__name__}: {exc}") from None
+
+
+def _join(path: str, name: str) -> str:
+    return name if not path else f"{path}.{name}"
+
+
+def _located(exc: BaseException, path: str) -> ValidationError:
+    """Follow cattrs' nested errors down to the first one and name its path."""
+    if isinstance(exc, ClassValidationError):
+        with_notes, without = exc.group_exceptions()
+        if with_notes:
+            inner, note = with_notes[0]
+            return _located(inner, _join(path, note.name))
+        return _located(without[0], path)
+    if isinstance(exc, IterableValidationError):
+        indexed, unindexed = exc.group_exceptions()
+        if indexed:
+            item_error, item_note = indexed[0]
+            return _located(item_error, f"{path}[{item_note.index}]")
+        return _located(unindexed[0], path)
+    if isinstance(exc, ValidationError):
+        return exc.prefixed(path) if path else exc
+    if isinstance(exc, KeyError):
+        return ValidationError(path or "$", "is required")
+    return ValidationError(path or "$", str(exc))
