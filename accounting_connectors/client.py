@@ -183,7 +183,7 @@ class _Policy:
 
 
 def _raise(error: AccountingError | _Retry) -> NoReturn:
-    raise error.error if isinstance(error, _Retry) else error
+    raise error
 
 
 class _ConnectorBase:

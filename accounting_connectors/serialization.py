@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.gen import make_dict_structure_fn
 
 from .errors import ValidationError
 
@@ -39,6 +41,28 @@ def _pass_through(value: Any, _: Any) -> Any:
     return value
 
 
+def _strict_str(value: Any, _: Any) -> str:
+    # cattrs' default is str(value), which would turn a missing name (None) into "None".
+    if not isinstance(value, str):
+        raise ValidationError("", f"must be a string, not {type(value).__name__}")
+    return value
+
+
+def _mapping_only(cls: type) -> Any:
+    # cattrs reads attrs classes with `key in data`, so a string such as "21" would quietly
+    # become a default VatRate(); only JSON objects may become model objects.
+    structure: Any = make_dict_structure_fn(cls, _converter)
+
+    def structure_mapping(value: Any, _: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise ValidationError("", f"must be an object, not {type(value).__name__}")
+        return structure(value, cls)
+
+    return structure_mapping
+
+
+_converter.register_structure_hook(str, _strict_str)
+_converter.register_structure_hook_factory(attrs.has, _mapping_only)
 _converter.register_unstructure_hook(Decimal, str)
 _converter.register_structure_hook(Decimal, _pass_through)
 _converter.register_unstructure_hook(dt.date, dt.date.isoformat)
@@ -59,6 +83,8 @@ def from_dict(data: Any, cls: type[T]) -> T:
     Raises:
         ValidationError: naming the path of the first field that is missing or wrong.
     """
+    if attrs.has(cls) and not isinstance(data, Mapping):
+        raise ValidationError("$", f"a {cls.__name__} must be a JSON object, not {type(data).__name__}")
     try:
         return _converter.structure(data, cls)
     except (ClassValidationError, IterableValidationError, ValidationError) as exc:
@@ -86,6 +112,8 @@ def _located(exc: BaseException, path: str) -> ValidationError:
             return _located(item_error, f"{path}[{item_note.index}]")
         return _located(unindexed[0], path)
     if isinstance(exc, ValidationError):
+        if not exc.field:
+            return ValidationError(path or "$", exc.reason)
         return exc.prefixed(path) if path else exc
     if isinstance(exc, KeyError):
         return ValidationError(path or "$", "is required")

@@ -1,0 +1,581 @@
+"""SmartBill.ro (SmartBill Cloud REST API), sans-I/O.
+
+Facts used here come from SmartBill's Swagger ("SmartBill REST API" 1.0.0) and its
+Postman collection (``shared/specs``); the traps this module guards against:
+
+* Errors can arrive with HTTP 200 and a non-empty ``errorText``: that is a failure.
+* 30 calls per 10 s per account; the 31st blocks the account for 10 minutes (HTTP 403).
+* No idempotency key: a create that timed out is never retried (``AmbiguousOutcome``).
+* ``client.saveToDb`` defaults to *true* at SmartBill and then overwrites the stored
+  client with every document, so this connector sends ``false`` unless asked.
+* VAT names (``taxName``) must be the account's own: they are read with ``GET tax``.
+* Numbers are zero-padded strings ("0023") and are kept exactly as returned.
+* Only whole invoices can be reversed (``invoice/reverse``); there is no receipt PDF.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import httpx
+
+from ..capabilities import Capabilities, Capability, Entry, Support
+from ..errors import (
+    AccountingError,
+    AuthenticationError,
+    ConfigurationError,
+    NotFound,
+    PermissionDenied,
+    ProviderError,
+    ProviderValidationError,
+    RateLimited,
+    ServerError,
+    ValidationError,
+)
+from ..flow import Call, Flow
+from ..model import (
+    Correction,
+    DocumentKind,
+    Invoice,
+    Line,
+    Party,
+    Payment,
+    PaymentType,
+    Receipt,
+    SentDocument,
+    Series,
+    VatKind,
+    VatRate,
+    VatRateInfo,
+)
+from ..money import TotalsMethod, document_totals
+from ..provider import Provider, json_request, read_json
+from ..ratelimit import RateLimit, credential_fingerprint
+
+BASE_URL = "https://ws.smartbill.ro/SBORO/api/"
+
+MAX_PRODUCTS = 400
+"""SmartBill refuses documents with more than 400 product entries (discount lines count)."""
+
+BLOCK_SECONDS = 600.0
+"""How long SmartBill blocks an account that exceeded the rate limit (HTTP 403)."""
+
+PAYMENT_TYPES: tuple[PaymentType, ...] = (
+    PaymentType(name="Alta incasare", description="Other or unspecified method"),
+    PaymentType(name="Bilet ordin", description="Promissory note"),
+    PaymentType(name="Card", description="Card"),
+    PaymentType(name="Card online", description="Online card payment"),
+    PaymentType(name="CEC", description="Cheque"),
+    PaymentType(name="Chitanta", description="Cash, with a receipt (chitanta) issued", issues_receipt=True),
+    PaymentType(name="Extras de cont", description="Bank statement"),
+    PaymentType(name="Mandat postal", description="Postal order"),
+    PaymentType(name="Ordin plata", description="Bank transfer"),
+    PaymentType(name="Ramburs", description="Cash on delivery"),
+)
+"""``POST payment`` types, a fixed list documented in the Swagger (there is no endpoint)."""
+
+_PAYMENT_TYPE_NAMES = {payment_type.name.casefold(): payment_type.name for payment_type in PAYMENT_TYPES}
+_ALL_PAYMENT_TYPES = frozenset(_PAYMENT_TYPE_NAMES.values())
+
+# The types the invoice's own ``payment`` object accepts (SB-SWAGGER "dateIncasare"); "Bon"
+# needs a fiscal printer and is left out.
+_AT_ISSUE_TYPES = frozenset({"Chitanta", "Card", "CEC", "Bilet ordin", "Ordin plata", "Mandat postal", "Alta incasare"})
+
+# VAT treatments that are not a plain percentage, by the names SmartBill predefines.
+_SPECIAL_VAT_NAMES: Mapping[VatKind, str] = {
+    VatKind.REVERSE_CHARGE: "Taxare inversa",
+    VatKind.INTRA_EU: "SDD",  # scutit cu drept de deducere (art. 294 Cod fiscal)
+    VatKind.EXPORT: "SDD",
+    VatKind.EXEMPT: "SFDD",  # scutit fara drept de deducere (art. 292 Cod fiscal)
+}
+_SPECIAL_BY_NAME: Mapping[str, VatKind] = {
+    "Taxare inversa": VatKind.REVERSE_CHARGE,
+    "SDD": VatKind.EXEMPT,
+    "SFDD": VatKind.EXEMPT,
+}
+
+# SmartBill's examples write the country as a name ("Romania"). UNCERTAIN: the Swagger
+# gives no list; names of the countries an order system here mostly meets, else the code.
+_COUNTRY_NAMES: Mapping[str, str] = {
+    "RO": "Romania", "MD": "Moldova", "BG": "Bulgaria", "HU": "Ungaria", "PL": "Polonia",
+    "DE": "Germania", "AT": "Austria", "FR": "Franta", "IT": "Italia", "ES": "Spania",
+    "NL": "Olanda", "BE": "Belgia", "CZ": "Cehia", "SK": "Slovacia", "GB": "Marea Britanie",
+    "US": "Statele Unite ale Americii", "UA": "Ucraina", "RS": "Serbia", "GR": "Grecia",
+}  # fmt: skip
+
+_NOT_FOUND = re.compile(r"(?i)^(factura|documentul|chitanta|proforma)\b.*\bnu (a fost|este) gasit")
+
+_WRAPPERS = ("sbcResponse", "Response", "sbcInvoicePaymentStatusResponse", "sbcSeries", "sbcTaxes")
+
+CAPABILITIES = Capabilities(
+    provider="smartbill",
+    entries={
+        Capability.SEND_INVOICE: Entry(Support.SUPPORTED),
+        Capability.SEND_RECEIPT: Entry(Support.SUPPORTED, "chitanta via POST payment"),
+        Capability.SEND_CORRECTION: Entry(Support.SUPPORTED, "full reversal (storno) only"),
+        Capability.FETCH_PDF: Entry(Support.SUPPORTED, "invoices only; SmartBill has no receipt PDF"),
+        Capability.LIST_SERIES: Entry(Support.SUPPORTED),
+        Capability.LIST_PAYMENT_TYPES: Entry(Support.SUPPORTED, "documented fixed list"),
+        Capability.LIST_VAT_RATES: Entry(Support.SUPPORTED),
+        Capability.RECORD_PAYMENT: Entry(Support.SUPPORTED),
+        Capability.SKU_STOCK: Entry(Support.SUPPORTED, "exact unit and warehouse names"),
+        Capability.EXTERNAL_NUMBERING: Entry(Support.NOT_SUPPORTED, "SmartBill numbers each series itself"),
+        Capability.DOCUMENT_LINK: Entry(Support.SUPPORTED, "opt-in document_links=True; invoice/v2 is undocumented"),
+        Capability.NATIVE_IDEMPOTENCY: Entry(Support.NOT_SUPPORTED, "no idempotency key"),
+        Capability.LOOKUP_BY_REFERENCE: Entry(Support.NOT_SUPPORTED, "no search or listing of invoices"),
+    },
+)
+
+
+class SmartBill(Provider):
+    """SmartBill.ro connector.
+
+    Args:
+        username: the e-mail address used to log in to SmartBill.
+        token: the API token from *Contul Meu > Integrari*.
+        company_vat_code: the issuing company's CIF, e.g. ``"RO12345678"``.
+        invoice_series: series for invoices that name none (else the account's default).
+        receipt_series: series for receipts (chitante), also used when an invoice is paid
+            at issue by ``Chitanta``.
+        warehouse: stock location for invoices with ``use_stock`` that name none.
+        save_clients: let SmartBill store buyers (it then overwrites stored data).
+        document_links: create through ``invoice/v2`` to get the document's public link
+            (``SentDocument.url``). UNCERTAIN: that endpoint is used by SmartBill's own
+            plugins but is not in its Swagger.
+        vat_names: SmartBill tax names to use for given VAT rates, overriding the
+            automatic match against the account's ``GET tax`` list.
+        base_url: the API root.
+    """
+
+    name: ClassVar[str] = "smartbill"
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = (RateLimit(30, 10.0, penalty_seconds=BLOCK_SECONDS),)
+
+    def __init__(
+        self,
+        *,
+        username: str,
+        token: str,
+        company_vat_code: str,
+        invoice_series: str | None = None,
+        receipt_series: str | None = None,
+        warehouse: str | None = None,
+        save_clients: bool = False,
+        document_links: bool = False,
+        vat_names: Mapping[VatRate, str] | None = None,
+        base_url: str = BASE_URL,
+    ) -> None:
+        for option, value in (("username", username), ("token", token), ("company_vat_code", company_vat_code)):
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigurationError(f"smartbill needs {option}", provider=self.name)
+        self.username = username
+        self._token = token
+        self.company_vat_code = company_vat_code
+        self.invoice_series = invoice_series
+        self.receipt_series = receipt_series
+        self.warehouse = warehouse
+        self.save_clients = save_clients
+        self.document_links = document_links
+        self.vat_names = dict(vat_names or {})
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self._authorization = "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode()
+        self._taxes: list[tuple[str, Decimal]] | None = None
+
+    def __repr__(self) -> str:
+        return f"SmartBill(username={self.username!r}, company_vat_code={self.company_vat_code!r})"
+
+    # What the drivers ask of a provider.
+
+    def credential_fingerprint(self) -> str:
+        """Equal for the same SmartBill login (the limit is per account)."""
+        return credential_fingerprint(self.username.casefold())
+
+    def secrets(self) -> tuple[str, ...]:
+        """The token and the Basic header built from it."""
+        return (self._token, self._authorization.removeprefix("Basic "))
+
+    def error_for(self, response: httpx.Response, call: Call, now: float) -> AccountingError | None:
+        """Map SmartBill's answer: any non-empty ``errorText`` is a failure, even under 200."""
+        status = response.status_code
+        body = _unwrap(read_json(response))
+        text = str(body.get("errorText") or "").strip() if isinstance(body, dict) else ""
+        if status == 401:
+            return AuthenticationError(
+                text or "SmartBill refused the username/token, or the company CIF does not belong to this user"
+            )
+        if status == 403:
+            return RateLimited(
+                text
+                or f"SmartBill blocked the account for exceeding 30 calls per 10 seconds "
+                f"({BLOCK_SECONDS / 60:.0f} minutes)",
+                retry_at=now + BLOCK_SECONDS,
+            )
+        if status in (404, 410):
+            return PermissionDenied(text or "SmartBill blocked the call by its internal rules")
+        if status >= 500:
+            return ServerError(text or f"SmartBill server error (HTTP {status})")
+        if status == 400 or (status < 300 and text):
+            message = text or "SmartBill rejected the request (HTTP 400)"
+            if _NOT_FOUND.search(message):
+                return NotFound(message)
+            return ProviderValidationError(message, field_errors={"": [message]})
+        if status >= 300:
+            return ProviderError(text or f"unexpected HTTP {status} from SmartBill")
+        return None
+
+    # Operations.
+
+    def send_invoice(self, invoice: Invoice) -> Flow[SentDocument]:
+        """Issue an invoice with ``POST invoice`` (``invoice/v2`` with ``document_links``)."""
+        self._check_invoice(invoice)
+        taxes = yield from self._account_taxes()
+        body = self._invoice_body(invoice, taxes)
+        path = "invoice/v2" if self.document_links else "invoice"
+        response = yield self._post(path, body, operation="send_invoice")
+        return self._sent(response, DocumentKind.INVOICE, invoice.reference)
+
+    def send_receipt(self, receipt: Receipt) -> Flow[SentDocument]:
+        """Issue a receipt (chitanta) with ``POST payment`` of type ``Chitanta``."""
+        totals = document_totals(
+            receipt.lines, prices_include_vat=receipt.prices_include_vat, method=TotalsMethod.PER_LINE
+        )
+        body: dict[str, Any] = {
+            "companyVatCode": self.company_vat_code,
+            "issueDate": receipt.issue_date.isoformat(),
+            "currency": receipt.currency,
+            "value": totals.total.gross,
+            "type": "Chitanta",
+            "isCash": True,
+            "isDraft": False,
+            "text": receipt.notes or "reprezentand " + ", ".join(line.name for line in receipt.lines),
+        }
+        series = receipt.series or self.receipt_series
+        if series:
+            body["seriesName"] = series
+        if receipt.language:
+            body["language"] = receipt.language.upper()
+        if receipt.buyer is not None:
+            body["client"] = self._client(receipt.buyer)
+        response = yield self._post("payment", body, operation="send_receipt")
+        return self._sent(response, DocumentKind.RECEIPT, receipt.reference)
+
+    def send_correction(self, correction: Correction) -> Flow[SentDocument]:
+        """Reverse a whole invoice (storno) with ``POST invoice/reverse``."""
+        if not correction.is_full_reversal:
+            raise self.unsupported_partial()
+        series, number = self._document_key(correction.original_document, "correction.original_document")
+        body = {
+            "companyVatCode": self.company_vat_code,
+            "seriesName": series,
+            "number": number,
+            "issueDate": correction.issue_date.isoformat(),
+        }
+        response = yield self._post("invoice/reverse", body, operation="send_correction")
+        return self._sent(response, DocumentKind.CORRECTION, correction.reference)
+
+    def unsupported_partial(self) -> AccountingError:
+        """The refusal of a partial correction, with what to do instead."""
+        error = self.unsupported(Capability.SEND_CORRECTION)
+        error.message = (
+            "SmartBill can only reverse a whole invoice (invoice/reverse); it documents no "
+            "partial correction. Send Correction.full_reversal(...) and then a new invoice "
+            "with the corrected lines."
+        )
+        error.args = (error.message,)
+        return error
+
+    def fetch_pdf(self, document: SentDocument) -> Flow[bytes]:
+        """The invoice's PDF from ``GET invoice/pdf``."""
+        if document.kind in (DocumentKind.RECEIPT, DocumentKind.PAYMENT):
+            raise self.unsupported(Capability.FETCH_PDF)
+        series, number = self._document_key(document, "document")
+        request = httpx.Request(
+            "GET",
+            self.base_url + "invoice/pdf",
+            # SmartBill's own clients spell it "seriesname"; the Swagger has both spellings.
+            params={"cif": self.company_vat_code, "seriesname": series, "number": number},
+            headers={"Authorization": self._authorization, "Accept": "application/octet-stream"},
+        )
+        response: httpx.Response = yield Call(request, operation="fetch_pdf")
+        content = response.content
+        if not content.startswith(b"%PDF"):
+            raise ProviderError(
+                "SmartBill answered the PDF request with something that is not a PDF",
+                provider=self.name,
+                operation="fetch_pdf",
+                response=response,
+            )
+        return content
+
+    def list_series(self) -> Flow[list[Series]]:
+        """Every series of the company (``GET series``) with its next number."""
+        response = yield self._get("series", operation="list_series")
+        kinds = {"f": DocumentKind.INVOICE, "c": DocumentKind.RECEIPT}
+        return [
+            Series(
+                name=str(item["name"]),
+                kind=kinds.get(str(item.get("type", ""))),
+                next_number=None if item.get("nextNumber") is None else str(item["nextNumber"]),
+            )
+            for item in _items(response, "list")
+        ]
+
+    def list_vat_rates(self) -> Flow[list[VatRateInfo]]:
+        """The company's VAT rates (``GET tax``)."""
+        taxes = yield from self._fetch_taxes()
+        return [
+            VatRateInfo(
+                name=name,
+                vat=VatRate.special(_SPECIAL_BY_NAME[name]) if name in _SPECIAL_BY_NAME else VatRate.of(percent),
+            )
+            for name, percent in taxes
+        ]
+
+    def list_payment_types(self) -> Flow[list[PaymentType]]:
+        """SmartBill's documented payment types (a fixed list; no call is made)."""
+        return list(PAYMENT_TYPES)
+        yield  # a flow with no calls
+
+    def record_payment(self, document: SentDocument, payment: Payment) -> Flow[SentDocument]:
+        """Record a payment of an issued invoice with ``POST payment``."""
+        series, number = self._document_key(document, "document")
+        payment_type = self._payment_type(payment.method, "payment.method", _ALL_PAYMENT_TYPES)
+        body: dict[str, Any] = {
+            "companyVatCode": self.company_vat_code,
+            "issueDate": payment.paid_on.isoformat(),
+            "type": payment_type,
+            "isCash": payment_type == "Chitanta",
+            "value": payment.amount,
+            "useInvoiceDetails": True,
+            "invoicesList": [{"seriesName": series, "number": number}],
+        }
+        if payment_type == "Chitanta":
+            body["seriesName"] = self._receipt_series("payment.method")
+        response = yield self._post("payment", body, operation="record_payment")
+        kind = DocumentKind.RECEIPT if payment_type == "Chitanta" else DocumentKind.PAYMENT
+        return self._sent(response, kind, document.reference, require_number=kind is DocumentKind.RECEIPT)
+
+    # Requests and parsing.
+
+    def _post(self, path: str, body: Mapping[str, Any], *, operation: str) -> Call:
+        request = json_request("POST", self.base_url + path, body, headers={"Authorization": self._authorization})
+        return Call(request, operation=operation, creates=True)
+
+    def _get(self, path: str, *, operation: str) -> Call:
+        request = json_request(
+            "GET",
+            self.base_url + path,
+            params={"cif": self.company_vat_code},
+            headers={"Authorization": self._authorization},
+        )
+        return Call(request, operation=operation)
+
+    def _fetch_taxes(self) -> Flow[list[tuple[str, Decimal]]]:
+        response = yield self._get("tax", operation="list_vat_rates")
+        taxes = [(str(item["name"]), Decimal(str(item["percentage"]))) for item in _items(response, "taxes")]
+        self._taxes = taxes
+        return taxes
+
+    def _account_taxes(self) -> Flow[list[tuple[str, Decimal]]]:
+        if self._taxes is not None:
+            return self._taxes
+        return (yield from self._fetch_taxes())
+
+    def _sent(
+        self, response: httpx.Response, kind: DocumentKind, reference: str, *, require_number: bool = True
+    ) -> SentDocument:
+        body = _unwrap(read_json(response))
+        if not isinstance(body, dict):
+            raise ProviderError("SmartBill's answer is not JSON", provider=self.name, response=response)
+        number = str(body.get("number") or "") or None
+        if require_number and number is None:
+            raise ProviderError(
+                f"SmartBill issued no number: {body.get('message') or 'empty answer'}",
+                provider=self.name,
+                response=response,
+            )
+        document_id = body.get("documentId")
+        return SentDocument(
+            provider=self.name,
+            kind=kind,
+            reference=reference,
+            number=number,
+            series=str(body.get("series") or "") or None,
+            external_id=None if document_id in (None, "", -1) else str(document_id),
+            url=str(body.get("documentViewUrl") or body.get("documentUrl") or "") or None,
+            raw=body,
+        )
+
+    def _document_key(self, document: SentDocument, field: str) -> tuple[str, str]:
+        if document.provider != self.name:
+            raise ValidationError(f"{field}.provider", f"is {document.provider!r}, not a SmartBill document")
+        if not document.series or not document.number:
+            raise ValidationError(f"{field}.number", "SmartBill finds documents by series and number; both are needed")
+        return document.series, document.number
+
+    def _check_invoice(self, invoice: Invoice) -> None:
+        if invoice.number is not None:
+            raise ValidationError("number", "SmartBill numbers invoices itself; leave number empty")
+        entries = len(invoice.lines) + sum(1 for line in invoice.lines if line.discount_percent is not None)
+        if entries > MAX_PRODUCTS:
+            raise ValidationError("lines", f"SmartBill accepts at most {MAX_PRODUCTS} entries; this needs {entries}")
+        if invoice.use_stock and not (invoice.warehouse or self.warehouse):
+            raise ValidationError("warehouse", "stock transfer needs the SmartBill warehouse name (gestiune)")
+        if invoice.payment is not None:
+            method = self._payment_type(invoice.payment.method, "payment.method", _AT_ISSUE_TYPES)
+            if method == "Chitanta":
+                self._receipt_series("payment.method")
+
+    def _receipt_series(self, field: str) -> str:
+        if not self.receipt_series:
+            raise ValidationError(field, "a Chitanta payment issues a receipt: configure receipt_series")
+        return self.receipt_series
+
+    def _payment_type(self, method: str, field: str, allowed: frozenset[str]) -> str:
+        name = _PAYMENT_TYPE_NAMES.get(method.casefold())
+        if name is None or name not in allowed:
+            raise ValidationError(field, f"{method!r} is not a SmartBill payment type; use one of {sorted(allowed)}")
+        return name
+
+    def _invoice_body(self, invoice: Invoice, taxes: Sequence[tuple[str, Decimal]]) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "companyVatCode": self.company_vat_code,
+            "client": self._client(invoice.buyer),
+            "issueDate": invoice.issue_date.isoformat(),
+            "currency": invoice.currency,
+            "isDraft": False,
+            "useStock": invoice.use_stock,
+            "products": self._products(invoice, taxes),
+        }
+        series = invoice.series or self.invoice_series
+        if series:
+            body["seriesName"] = series
+        if invoice.due_date:
+            body["dueDate"] = invoice.due_date.isoformat()
+        if invoice.sale_date:
+            body["deliveryDate"] = invoice.sale_date.isoformat()
+        if invoice.language:
+            body["language"] = invoice.language.upper()
+        if invoice.exchange_rate is not None:
+            body["exchangeRate"] = invoice.exchange_rate
+        if invoice.notes:
+            body["mentions"] = invoice.notes
+        if invoice.payment is not None:
+            payment_type = self._payment_type(invoice.payment.method, "payment.method", _AT_ISSUE_TYPES)
+            collected: dict[str, Any] = {
+                "value": invoice.payment.amount,
+                "type": payment_type,
+                "isCash": payment_type == "Chitanta",
+            }
+            if payment_type == "Chitanta":
+                collected["paymentSeries"] = self._receipt_series("payment.method")
+            body["payment"] = collected
+            body["paymentDate"] = invoice.payment.paid_on.isoformat()
+        return body
+
+    def _client(self, party: Party) -> dict[str, Any]:
+        address = party.address
+        country = address.country if address else "RO"
+        client: dict[str, Any] = {
+            "name": party.name,
+            # SmartBill takes "-" for a person without a CNP (SB-SWAGGER "Date client").
+            "vatCode": party.tax_id or "-",
+            # A VAT payer: a Romanian CIF with the RO prefix, or any company abroad with a tax id.
+            "isTaxPayer": bool(
+                party.is_company and party.tax_id and (country != "RO" or party.tax_id.upper().startswith("RO"))
+            ),
+            "address": (address.street if address else None) or "-",
+            "city": (address.city if address else None) or "-",
+            "country": _COUNTRY_NAMES.get(country, country),
+            "saveToDb": self.save_clients,
+        }
+        if address and address.region:
+            client["county"] = address.region
+        if party.registration_number:
+            client["regCom"] = party.registration_number
+        if party.email:
+            client["email"] = party.email
+        if party.phone:
+            client["phone"] = party.phone
+        return client
+
+    def _products(self, invoice: Invoice, taxes: Sequence[tuple[str, Decimal]]) -> list[dict[str, Any]]:
+        warehouse = invoice.warehouse or self.warehouse or ""
+        products: list[dict[str, Any]] = []
+        for index, line in enumerate(invoice.lines):
+            tax_name = self._tax_name(line.vat, taxes, f"lines[{index}].vat")
+            product: dict[str, Any] = {
+                "name": line.name,
+                "isDiscount": False,
+                "measuringUnitName": line.unit,
+                "currency": invoice.currency,
+                "quantity": line.quantity,
+                "price": line.unit_price,
+                "isTaxIncluded": invoice.prices_include_vat,
+                "taxName": tax_name,
+                "taxPercentage": line.vat.percent,
+                "isService": line.is_service,
+                "saveToDb": False,
+                # An empty name when not using stock, as the Swagger asks.
+                "warehouseName": "" if line.is_service or not invoice.use_stock else warehouse,
+            }
+            if line.sku:
+                product["code"] = line.sku
+            products.append(product)
+            if line.discount_percent is not None:
+                products.append(_discount_entry(line, invoice, tax_name))
+        return products
+
+    def _tax_name(self, vat: VatRate, taxes: Sequence[tuple[str, Decimal]], field: str) -> str:
+        if vat in self.vat_names:
+            return self.vat_names[vat]
+        if vat.kind is not VatKind.RATE:
+            name = _SPECIAL_VAT_NAMES.get(vat.kind)
+            if name is None or all(tax_name != name for tax_name, _ in taxes):
+                raise ValidationError(
+                    field, f"the SmartBill account has no VAT name for {vat}; pass vat_names={{rate: 'Name'}}"
+                )
+            return name
+        for name, percent in taxes:
+            if percent == vat.percent and name not in _SPECIAL_BY_NAME:
+                return name
+        listed = ", ".join(f"{name} {percent}%" for name, percent in taxes) or "none"
+        raise ValidationError(field, f"the SmartBill account has no {vat} VAT rate (it has: {listed})")
+
+
+def _discount_entry(line: Line, invoice: Invoice, tax_name: str) -> dict[str, Any]:
+    # A percentage discount entry covering the one line before it (SB-SWAGGER "dateDiscount").
+    return {
+        "name": f"Discount {line.name}",
+        "isDiscount": True,
+        "numberOfItems": 1,
+        "measuringUnitName": line.unit,
+        "currency": invoice.currency,
+        "isTaxIncluded": invoice.prices_include_vat,
+        "taxName": tax_name,
+        "taxPercentage": line.vat.percent,
+        "discountType": 2,
+        "discountPercentage": line.discount_percent,
+    }
+
+
+def _unwrap(body: Any) -> Any:
+    # The Swagger models show XML root elements (sbcResponse, ...); JSON answers are flat in
+    # SmartBill's own samples. UNCERTAIN which JSON ever carries a root: accept both.
+    if isinstance(body, dict) and len(body) == 1:
+        ((key, value),) = body.items()
+        if key in _WRAPPERS and isinstance(value, dict):
+            return value
+    return body
+
+
+def _items(response: httpx.Response, key: str) -> list[dict[str, Any]]:
+    body = _unwrap(read_json(response))
+    items = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict)]

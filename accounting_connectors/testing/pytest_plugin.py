@@ -1,0 +1,38 @@
+"""Pytest fixtures for testing code against the fake providers.
+
+Registered through the ``pytest11`` entry point, so installing the package makes the
+fixtures available everywhere; without installation, add
+``pytest_plugins = ["accounting_connectors.testing.pytest_plugin"]`` to a root conftest.
+
+* ``fake_clock`` - a fresh :class:`~accounting_connectors.testing.clock.FakeClock`.
+* ``smartbill_fake`` - a :class:`~accounting_connectors.testing.smartbill.SmartBillFake`
+  (user ``demo@example.ro``, token ``demo-token``, company ``RO12345678``, series
+  ``FCT``/``CHT``/``PRF``) running on ``fake_clock``. Give the same clock to the client
+  under test so its rate-limit waits advance the fake's time instantly.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from accounting_connectors.testing.clock import FakeClock
+from accounting_connectors.testing.smartbill import SmartBillFake
+
+__all__ = ["fake_clock", "smartbill_fake"]
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """A virtual clock starting at 2026-01-01T00:00:00Z; it moves only when told to."""
+    return FakeClock()
+
+
+@pytest.fixture
+def smartbill_fake(fake_clock: FakeClock) -> SmartBillFake:
+    """A SmartBill fake with the default demo account, on ``fake_clock``."""
+    return SmartBillFake(
+        username="demo@example.ro",
+        token="demo-token",
+        company_vat_code="RO12345678",
+        clock=fake_clock,
+    )
