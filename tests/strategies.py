@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 import accounting_connectors as ac
 
-text = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20
-).filter(lambda value: value.strip() != "")
+text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20).filter(
+    lambda value: value.strip() != ""
+)
 
 
 def decimals(min_value: str, max_value: str, places: int) -> st.SearchStrategy[Decimal]:
@@ -64,7 +64,10 @@ lines = st.builds(
 )
 
 payments = st.builds(
-    ac.Payment, method=st.sampled_from(["Card", "Ordin plata", "cash"]), amount=decimals("0.01", "1000", 2), paid_on=dates
+    ac.Payment,
+    method=st.sampled_from(["Card", "Ordin plata", "cash"]),
+    amount=decimals("0.01", "1000", 2),
+    paid_on=dates,
 )
 
 

@@ -59,8 +59,9 @@ class Echo(Provider):
         return json_request(method, URL + path, {"n": 1} if method == "POST" else None, headers={"X-Key": self.token})
 
     def create(self) -> Flow[Any]:
-        response = yield Call(self._request("POST", "docs"), operation="create", creates=True,
-                              deduplicated=self.deduplicated)
+        response = yield Call(
+            self._request("POST", "docs"), operation="create", creates=True, deduplicated=self.deduplicated
+        )
         return response.json()
 
     def read(self) -> Flow[Any]:

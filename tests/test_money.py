@@ -54,9 +54,7 @@ def test_document_totals_add_up(document_lines: list[ac.Line], gross_prices: boo
 @given(st.lists(lines, min_size=1, max_size=12), st.booleans())
 def test_per_line_total_is_the_sum_of_rounded_lines(document_lines: list[ac.Line], gross_prices: bool) -> None:
     result = document_totals(document_lines, prices_include_vat=gross_prices, method=TotalsMethod.PER_LINE)
-    expected = sum(
-        (line_totals(line, prices_include_vat=gross_prices).vat for line in document_lines), Decimal(0)
-    )
+    expected = sum((line_totals(line, prices_include_vat=gross_prices).vat for line in document_lines), Decimal(0))
     assert result.total.vat == expected
 
 
@@ -77,9 +75,7 @@ def test_per_rate_and_per_line_can_differ_by_a_cent() -> None:
 
 
 def test_discount_lowers_the_line_amount() -> None:
-    line = ac.Line(
-        name="x", quantity=3, unit="buc", unit_price="10.00", vat=ac.VatRate.of(21), discount_percent="10"
-    )
+    line = ac.Line(name="x", quantity=3, unit="buc", unit_price="10.00", vat=ac.VatRate.of(21), discount_percent="10")
     assert line_amount(line) == Decimal("27.00")
     totals = line_totals(line, prices_include_vat=True)
     assert (totals.net, totals.vat, totals.gross) == (Decimal("22.31"), Decimal("4.69"), Decimal("27.00"))

@@ -34,6 +34,7 @@ from ..errors import (
     ProviderValidationError,
     RateLimited,
     ServerError,
+    UnsupportedOperation,
     ValidationError,
 )
 from ..flow import Call, Flow
@@ -121,7 +122,7 @@ CAPABILITIES = Capabilities(
         Capability.LIST_SERIES: Entry(Support.SUPPORTED),
         Capability.LIST_PAYMENT_TYPES: Entry(Support.SUPPORTED, "documented fixed list"),
         Capability.LIST_VAT_RATES: Entry(Support.SUPPORTED),
-        Capability.RECORD_PAYMENT: Entry(Support.SUPPORTED),
+        Capability.RECORD_PAYMENT: Entry(Support.SUPPORTED, "the whole unpaid invoice at once"),
         Capability.SKU_STOCK: Entry(Support.SUPPORTED, "exact unit and warehouse names"),
         Capability.EXTERNAL_NUMBERING: Entry(Support.NOT_SUPPORTED, "SmartBill numbers each series itself"),
         Capability.DOCUMENT_LINK: Entry(Support.SUPPORTED, "opt-in document_links=True; invoice/v2 is undocumented"),
@@ -148,6 +149,7 @@ class SmartBill(Provider):
             plugins but is not in its Swagger.
         vat_names: SmartBill tax names to use for given VAT rates, overriding the
             automatic match against the account's ``GET tax`` list.
+        walk_in_client_name: the payer printed on receipts that have no buyer.
         base_url: the API root.
     """
 
@@ -167,6 +169,7 @@ class SmartBill(Provider):
         save_clients: bool = False,
         document_links: bool = False,
         vat_names: Mapping[VatRate, str] | None = None,
+        walk_in_client_name: str = "Persoana fizica",
         base_url: str = BASE_URL,
     ) -> None:
         for option, value in (("username", username), ("token", token), ("company_vat_code", company_vat_code)):
@@ -181,6 +184,7 @@ class SmartBill(Provider):
         self.save_clients = save_clients
         self.document_links = document_links
         self.vat_names = dict(vat_names or {})
+        self.walk_in_client_name = walk_in_client_name
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._authorization = "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode()
         self._taxes: list[tuple[str, Decimal]] | None = None
@@ -258,8 +262,9 @@ class SmartBill(Provider):
             body["seriesName"] = series
         if receipt.language:
             body["language"] = receipt.language.upper()
-        if receipt.buyer is not None:
-            body["client"] = self._client(receipt.buyer)
+        # A chitanta names who paid ("Client invalid!" without one), so a walk-in sale
+        # is issued to a generic natural person.
+        body["client"] = self._client(receipt.buyer or Party(name=self.walk_in_client_name))
         response = yield self._post("payment", body, operation="send_receipt")
         return self._sent(response, DocumentKind.RECEIPT, receipt.reference)
 
@@ -341,9 +346,29 @@ class SmartBill(Provider):
         yield  # a flow with no calls
 
     def record_payment(self, document: SentDocument, payment: Payment) -> Flow[SentDocument]:
-        """Record a payment of an issued invoice with ``POST payment``."""
+        """Record that an issued invoice was paid in full, with ``POST payment``.
+
+        SmartBill takes the client, currency and *value* from the invoice when a payment
+        refers to it (``useInvoiceDetails``), and matching a payment to an invoice
+        otherwise needs the buyer's exact details. So the connector first reads
+        ``GET invoice/paymentstatus`` and records only a payment of the whole, still
+        unpaid, invoice; anything else is refused before the create.
+        """
         series, number = self._document_key(document, "document")
         payment_type = self._payment_type(payment.method, "payment.method", _ALL_PAYMENT_TYPES)
+        receipt_series = self._receipt_series("payment.method") if payment_type == "Chitanta" else None
+        status = yield self._get(
+            "invoice/paymentstatus", operation="record_payment", params={"seriesname": series, "number": number}
+        )
+        total, paid = _amounts(status, "invoiceTotalAmount", "paidAmount")
+        if paid != 0 or payment.amount != total:
+            raise UnsupportedOperation(
+                f"SmartBill records a payment against an invoice for the invoice's whole value only; "
+                f"{series}{number} totals {total} with {paid} already paid, and the payment is "
+                f"{payment.amount}. Record partial payments in SmartBill itself.",
+                provider=self.name,
+                operation="record_payment",
+            )
         body: dict[str, Any] = {
             "companyVatCode": self.company_vat_code,
             "issueDate": payment.paid_on.isoformat(),
@@ -353,10 +378,10 @@ class SmartBill(Provider):
             "useInvoiceDetails": True,
             "invoicesList": [{"seriesName": series, "number": number}],
         }
-        if payment_type == "Chitanta":
-            body["seriesName"] = self._receipt_series("payment.method")
+        if receipt_series:
+            body["seriesName"] = receipt_series
         response = yield self._post("payment", body, operation="record_payment")
-        kind = DocumentKind.RECEIPT if payment_type == "Chitanta" else DocumentKind.PAYMENT
+        kind = DocumentKind.RECEIPT if receipt_series else DocumentKind.PAYMENT
         return self._sent(response, kind, document.reference, require_number=kind is DocumentKind.RECEIPT)
 
     # Requests and parsing.
@@ -365,11 +390,11 @@ class SmartBill(Provider):
         request = json_request("POST", self.base_url + path, body, headers={"Authorization": self._authorization})
         return Call(request, operation=operation, creates=True)
 
-    def _get(self, path: str, *, operation: str) -> Call:
+    def _get(self, path: str, *, operation: str, params: Mapping[str, str] | None = None) -> Call:
         request = json_request(
             "GET",
             self.base_url + path,
-            params={"cif": self.company_vat_code},
+            params={"cif": self.company_vat_code, **(params or {})},
             headers={"Authorization": self._authorization},
         )
         return Call(request, operation=operation)
@@ -571,6 +596,12 @@ def _unwrap(body: Any) -> Any:
         if key in _WRAPPERS and isinstance(value, dict):
             return value
     return body
+
+
+def _amounts(response: httpx.Response, *keys: str) -> tuple[Decimal, ...]:
+    body = _unwrap(read_json(response))
+    values = body if isinstance(body, dict) else {}
+    return tuple(Decimal(str(values.get(key) or 0)) for key in keys)
 
 
 def _items(response: httpx.Response, key: str) -> list[dict[str, Any]]:
