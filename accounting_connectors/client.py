@@ -165,18 +165,25 @@ class _Policy:
                 (time.perf_counter() - started) * 1000,
             )
 
-    def wait(self, state: tenacity.RetryCallState) -> float:
-        """Back-off between attempts: the provider's retry time, else exponential."""
+    @staticmethod
+    def backoff(failure: _Retry, failed_attempts: int) -> float:
+        """Seconds before the next attempt: the provider's retry time, else exponential."""
+        if failure.delay is not None:
+            return failure.delay
+        return float(min(0.5 * 2 ** (failed_attempts - 1), 8.0))
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
         assert state.outcome is not None
         failure = state.outcome.exception()
-        if isinstance(failure, _Retry) and failure.delay is not None:
-            return failure.delay
-        return float(min(0.5 * 2 ** (state.attempt_number - 1), 8.0))
+        assert isinstance(failure, _Retry)
+        # tenacity counts from the second attempt: the first ran before it took over.
+        return self.backoff(failure, state.attempt_number + 1)
 
     def retrying_kwargs(self) -> dict[str, Any]:
+        """The retry loop after a first failed attempt (tenacity's arguments)."""
         return {
-            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
-            "wait": self.wait,
+            "stop": tenacity.stop_after_attempt(self.max_retries),
+            "wait": self._wait,
             "retry": tenacity.retry_if_exception_type(_Retry),
             "reraise": True,
         }
@@ -257,6 +264,14 @@ class Client(_ConnectorBase):
             flow.close()
 
     def _call(self, call: Call) -> httpx.Response:
+        # The first attempt runs outside tenacity: almost every call succeeds at once,
+        # and this keeps the retry machinery off the common path.
+        try:
+            return self._attempt(call)
+        except _Retry as failure:
+            if self._policy.max_retries < 1:
+                raise failure.error from None
+            self._policy.clock.sleep(self._policy.backoff(failure, 1))
         try:
             return self._retrying(self._attempt, call)
         except _Retry as exhausted:
@@ -368,6 +383,12 @@ class AsyncClient(_ConnectorBase):
             flow.close()
 
     async def _call(self, call: Call) -> httpx.Response:
+        try:
+            return await self._attempt(call)
+        except _Retry as failure:
+            if self._policy.max_retries < 1:
+                raise failure.error from None
+            await self._policy.clock.asleep(self._policy.backoff(failure, 1))
         # A fresh AsyncRetrying per call: its state is per thread, and many tasks share one.
         retrying = tenacity.AsyncRetrying(sleep=self._policy.clock.asleep, **self._policy.retrying_kwargs())
         try:

@@ -51,6 +51,13 @@ def _reject_invalid(instance: attrs.AttrsInstance) -> None:
         value = getattr(instance, field.name)
         if type(value) is _Invalid:
             raise ValidationError(field.name, value.reason)
+        if type(value) is str and not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                # An unpaired surrogate: no provider could receive it (and the JSON
+                # writer uses such characters as its private markers).
+                raise ValidationError(field.name, "is not valid Unicode text") from None
 
 
 def _decimal(value: object) -> Decimal:
@@ -139,7 +146,7 @@ class VatKind(enum.Enum):
     """Export of goods at 0 % (PL "0 EXP")."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class VatRate:
     """A VAT rate: a percentage, or a special treatment whose percentage is 0.
 

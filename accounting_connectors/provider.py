@@ -9,14 +9,13 @@ as soon as it is called, so no request is ever made for it.
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Any, ClassVar
 
 import httpx
 
 from .capabilities import Capabilities, Capability
-from .errors import AccountingError, UnsupportedOperation
+from .errors import AccountingError, UnsupportedOperation, ValidationError
 from .flow import Call, Flow
 from .model import Correction, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
 from .ratelimit import RateLimit, RateLimitState, parse_rate_limit_headers
@@ -108,7 +107,7 @@ def json_request(
     headers: dict[str, str] | None = None,
     params: dict[str, str] | None = None,
 ) -> httpx.Request:
-    """An ``httpx.Request`` with a compact UTF-8 JSON body (Decimals written exactly)."""
+    """An ``httpx.Request`` with a compact JSON body (Decimals written exactly)."""
     all_headers = {"Accept": "application/json"}
     if headers:
         all_headers.update(headers)
@@ -120,27 +119,59 @@ def json_request(
 
 
 # The json module cannot write a Decimal as a bare number, and float() would lose
-# exactness. Decimals are first written as the string NUL + digits + NUL, then those
-# strings are unquoted. Only a text field that is itself exactly NUL, a number and NUL
-# could be mistaken for one, and no document field holds NUL characters.
-_DECIMAL_MARK = re.compile(r'"\\u0000(-?[0-9]+(?:\.[0-9]+)?)\\u0000"')
+# exactness. So each Decimal is written as a string between two marker characters (by
+# json_number, or by the encoder's default hook), and the quotes and markers around
+# those strings are then dropped with two C-speed replaces (this runs on every create).
+# The markers are unpaired surrogates: the model refuses them in any text (they are not
+# valid Unicode and could not be sent), so every marker in the output is one of ours.
+_OPEN, _CLOSE = "\udb00", "\udb01"
+_QUOTED_OPEN, _QUOTED_CLOSE = '"\\udb00', '\\udb01"'
 
 
-def _json_default(value: object) -> object:
+def json_number(value: Decimal) -> str:
+    """``value`` prepared for :func:`dump_json` to write as an exact JSON number.
+
+    Providers call it on hot paths (every line of a document); :func:`dump_json` turns
+    any plain ``Decimal`` into a number too, only more slowly.
+    """
+    text = str(value)
+    # str() may use an exponent (1E+2); fixed notation is what every provider parses.
+    return _OPEN + (format(value, "f") if "E" in text else text) + _CLOSE
+
+
+def _default(value: object) -> object:
     if isinstance(value, Decimal):
-        return f"\x00{value:f}\x00"
+        return json_number(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def dump_json(body: Any) -> bytes:
-    """Compact UTF-8 JSON in which every ``Decimal`` is an exact JSON number."""
-    text = json.dumps(body, default=_json_default, ensure_ascii=False, separators=(",", ":"))
-    return _DECIMAL_MARK.sub(r"\1", text).encode()
+    """Compact ASCII JSON in which every ``Decimal`` is an exact JSON number.
+
+    Raises:
+        ValidationError: a text value holds an unpaired surrogate (not valid Unicode).
+    """
+    text = json.dumps(body, default=_default, separators=(",", ":"))
+    if text.count("\\udb0") != 2 * text.count(_QUOTED_OPEN):
+        raise ValidationError("$", "a text value is not valid Unicode (it holds an unpaired surrogate)")
+    return text.replace(_QUOTED_OPEN, "").replace(_QUOTED_CLOSE, "").encode()
+
+
+_PARSED = "_accounting_connectors_json"
 
 
 def read_json(response: httpx.Response) -> Any:
-    """The response body as JSON with numbers as ``Decimal``; ``None`` when it is not JSON."""
+    """The response body as JSON with numbers as ``Decimal``; ``None`` when it is not JSON.
+
+    The result is kept on the response, so the error check and the parser share one parse.
+    """
     try:
-        return json.loads(response.content, parse_float=Decimal)
+        return getattr(response, _PARSED)
+    except AttributeError:
+        pass
+    try:
+        parsed = json.loads(response.content, parse_float=Decimal)
     except ValueError:
-        return None
+        parsed = None
+    setattr(response, _PARSED, parsed)
+    return parsed

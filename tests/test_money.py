@@ -62,7 +62,7 @@ def test_half_up_rounding() -> None:
     assert round_money(Decimal("0.005")) == Decimal("0.01")
     assert round_money(Decimal("2.675")) == Decimal("2.68")  # a float would give 2.67
     assert round_money(Decimal("-0.005")) == Decimal("-0.01")
-    assert CENT == Decimal("0.01")
+    assert Decimal("0.01") == CENT
 
 
 def test_per_rate_and_per_line_can_differ_by_a_cent() -> None:

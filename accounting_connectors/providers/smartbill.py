@@ -54,7 +54,7 @@ from ..model import (
     VatRateInfo,
 )
 from ..money import TotalsMethod, document_totals
-from ..provider import Provider, json_request, read_json
+from ..provider import Provider, json_number, json_request, read_json
 from ..ratelimit import RateLimit, credential_fingerprint
 
 BASE_URL = "https://ws.smartbill.ro/SBORO/api/"
@@ -531,18 +531,26 @@ class SmartBill(Provider):
     def _products(self, invoice: Invoice, taxes: Sequence[tuple[str, Decimal]]) -> list[dict[str, Any]]:
         warehouse = invoice.warehouse or self.warehouse or ""
         products: list[dict[str, Any]] = []
+        # One lookup per distinct rate, not per line: invoices repeat a few rates.
+        tax_names: dict[VatRate, tuple[str, str]] = {}
         for index, line in enumerate(invoice.lines):
-            tax_name = self._tax_name(line.vat, taxes, f"lines[{index}].vat")
+            tax = tax_names.get(line.vat)
+            if tax is None:
+                tax = tax_names[line.vat] = (
+                    self._tax_name(line.vat, taxes, f"lines[{index}].vat"),
+                    json_number(line.vat.percent),
+                )
+            tax_name, tax_percentage = tax
             product: dict[str, Any] = {
                 "name": line.name,
                 "isDiscount": False,
                 "measuringUnitName": line.unit,
                 "currency": invoice.currency,
-                "quantity": line.quantity,
-                "price": line.unit_price,
+                "quantity": json_number(line.quantity),
+                "price": json_number(line.unit_price),
                 "isTaxIncluded": invoice.prices_include_vat,
                 "taxName": tax_name,
-                "taxPercentage": line.vat.percent,
+                "taxPercentage": tax_percentage,
                 "isService": line.is_service,
                 "saveToDb": False,
                 # An empty name when not using stock, as the Swagger asks.
