@@ -122,10 +122,13 @@ def json_request(
 # exactness. So each Decimal is written as a string between two marker characters (by
 # json_number, or by the encoder's default hook), and the quotes and markers around
 # those strings are then dropped with two C-speed replaces (this runs on every create).
-# The markers are unpaired surrogates: the model refuses them in any text (they are not
-# valid Unicode and could not be sent), so every marker in the output is one of ours.
-_OPEN, _CLOSE = "\udb00", "\udb01"
-_QUOTED_OPEN, _QUOTED_CLOSE = '"\\udb00', '\\udb01"'
+# The markers are a lone low surrogate before the digits and a lone high surrogate after
+# them. In valid Unicode text, escaped as ASCII JSON, a low surrogate always follows a
+# high one and a high one is always followed by a low one, so the sequences `"\udfff`
+# and `\ud800"` only ever come from these markers. The model refuses unpaired surrogates
+# in any text (no provider could receive them).
+_OPEN, _CLOSE = "\udfff", "\ud800"
+_QUOTED_OPEN, _QUOTED_CLOSE = '"\\udfff', '\\ud800"'
 
 
 def json_number(value: Decimal) -> str:
@@ -152,7 +155,7 @@ def dump_json(body: Any) -> bytes:
         ValidationError: a text value holds an unpaired surrogate (not valid Unicode).
     """
     text = json.dumps(body, default=_default, separators=(",", ":"))
-    if text.count("\\udb0") != 2 * text.count(_QUOTED_OPEN):
+    if text.count(_QUOTED_OPEN) != text.count(_QUOTED_CLOSE):
         raise ValidationError("$", "a text value is not valid Unicode (it holds an unpaired surrogate)")
     return text.replace(_QUOTED_OPEN, "").replace(_QUOTED_CLOSE, "").encode()
 

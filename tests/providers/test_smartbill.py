@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import event, given, settings
 
 import accounting_connectors as ac
 from accounting_connectors.providers.smartbill import SmartBill
@@ -19,6 +20,8 @@ from accounting_connectors.ratelimit import CredentialLimiter
 from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.faults import Fault
 from accounting_connectors.testing.smartbill import SmartBillFake
+
+from ..strategies import invoices
 
 CREDENTIALS = {"username": "demo@example.ro", "token": "demo-token", "company_vat_code": "RO12345678"}
 
@@ -490,3 +493,75 @@ def test_capabilities_row() -> None:
 
 def test_issue_date_is_today_in_tests() -> None:
     assert dt.date.fromisoformat(invoice().issue_date.isoformat()) == dt.date(2026, 1, 15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(invoices())
+def test_any_invoice_is_either_sent_once_or_refused_locally_with_a_field(document: ac.Invoice) -> None:
+    clock = FakeClock()
+    fake = SmartBillFake(clock=clock)
+    fake.taxes += [(f"Cota {rate}", Decimal(rate)) for rate in (0, 8, 9, 19, 23)]
+    if document.series:
+        fake.add_series(document.series, "f")
+    conn = ac.connect("smartbill", transport=fake, clock=clock, receipt_series="CHT", **CREDENTIALS)
+    try:
+        sent = conn.send_invoice(document)
+    except ac.ValidationError as error:
+        event(f"refused locally: {error.field}")
+        assert error.field, "a local error names its field"
+        assert posts(fake, "invoice") == []
+    except ac.ProviderValidationError as error:
+        event(f"refused by SmartBill: {error.message[:60]}")
+        # SmartBill itself refused (e.g. a language or currency the account lacks): one attempt, nothing stored.
+        assert len(posts(fake, "invoice")) == 1
+        assert fake.invoices() == []
+    else:
+        event("sent")
+        assert len(posts(fake, "invoice")) == 1
+        assert [stored.number for stored in fake.invoices()] == [sent.number]
+
+
+def exercise(capability: ac.Capability, conn: Any, fake: SmartBillFake) -> None:
+    """One working call for each capability SmartBill's row declares supported."""
+    cash = ac.Line(name="Cafea", quantity=1, unit="buc", unit_price="8.50", vat=ac.VatRate.of(21))
+    if capability is ac.Capability.SEND_INVOICE:
+        assert conn.send_invoice(invoice()).number
+    elif capability is ac.Capability.SEND_RECEIPT:
+        receipt = ac.Receipt(reference="r", issue_date="2026-01-15", lines=[cash], currency="RON")
+        assert conn.send_receipt(receipt).number
+    elif capability is ac.Capability.SEND_CORRECTION:
+        original = invoice(reference="c-orig")
+        sent = conn.send_invoice(original)
+        reversal = ac.Correction.full_reversal(
+            reference="c", original=original, original_document=sent, reason="r", issue_date="2026-01-16"
+        )
+        assert conn.send_correction(reversal).number
+    elif capability is ac.Capability.FETCH_PDF:
+        assert conn.fetch_pdf(conn.send_invoice(invoice(reference="pdf"))).startswith(b"%PDF")
+    elif capability is ac.Capability.LIST_SERIES:
+        assert conn.list_series()
+    elif capability is ac.Capability.LIST_PAYMENT_TYPES:
+        assert conn.list_payment_types()
+    elif capability is ac.Capability.LIST_VAT_RATES:
+        assert conn.list_vat_rates()
+    elif capability is ac.Capability.RECORD_PAYMENT:
+        sent = conn.send_invoice(invoice(reference="pay"))
+        assert conn.record_payment(sent, ac.Payment(method="Card", amount="114.80", paid_on="2026-01-16"))
+    elif capability is ac.Capability.SKU_STOCK:
+        fake.stock_enabled, fake.warehouses = True, {"Magazin"}
+        assert conn.send_invoice(invoice(reference="stock", use_stock=True, warehouse="Magazin")).number
+    elif capability is ac.Capability.DOCUMENT_LINK:
+        assert conn.send_invoice(invoice(reference="link")).url is None
+        linked = ac.connect("smartbill", transport=fake, clock=fake.clock, document_links=True, **CREDENTIALS)
+        assert linked.send_invoice(invoice(reference="link-2")).url
+    else:
+        raise AssertionError(f"no exercise written for {capability}")
+
+
+@pytest.mark.parametrize(
+    "capability", [capability for capability, entry in SmartBill.capabilities if entry.support is ac.Support.SUPPORTED]
+)
+def test_every_supported_capability_works_against_the_fake(
+    capability: ac.Capability, connect: Any, smartbill_fake: SmartBillFake
+) -> None:
+    exercise(capability, connect(receipt_series="CHT"), smartbill_fake)
