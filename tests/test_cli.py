@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import runpy
+import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +13,7 @@ import pytest
 import accounting_connectors as ac
 from accounting_connectors import cli
 from accounting_connectors.registry import providers
+from accounting_connectors.testing.faults import Fault
 from accounting_connectors.testing.smartbill import SmartBillFake
 
 
@@ -72,19 +73,37 @@ def test_demo_reports_an_unwritable_pdf_path(tmp_path: Path, capsys: pytest.Capt
     assert "error:" in capsys.readouterr().err
 
 
-def test_demo_reports_a_provider_error(
+def test_demo_reports_a_missing_vat_rate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    class NoTaxes(SmartBillFake):
+    class NoStandardRate(SmartBillFake):
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self.taxes = [("Redusa", Decimal(11))]
 
-    monkeypatch.setattr(cli, "SmartBillFake", NoTaxes)
+    monkeypatch.setattr(cli, "SmartBillFake", NoStandardRate)
     assert cli.main(["demo", "--pdf", str(tmp_path / "x.pdf")]) == 1
-    err = capsys.readouterr().err
-    assert "error: [smartbill" in err
+    assert "no 21% VAT rate" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_demo_reports_an_ambiguous_outcome_without_resending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built: list[SmartBillFake] = []
+
+    class Failing(SmartBillFake):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.inject(Fault.TIMEOUT_AFTER_COMMIT, path="invoice")
+            built.append(self)
+
+    monkeypatch.setattr(cli, "SmartBillFake", Failing)
+    assert cli.main(["demo", "--pdf", str(tmp_path / "x.pdf")]) == 1
+    assert "error: [smartbill.send_invoice]" in capsys.readouterr().err
+    (fake,) = built
+    assert len(fake.invoices()) == 1  # created once, never sent again
+    assert [request.url.path for request in fake.requests].count("/SBORO/api/invoice") == 1
 
 
 def test_demo_invoice_is_a_valid_document() -> None:
@@ -134,9 +153,13 @@ def test_version_and_help_return_zero(capsys: pytest.CaptureFixture[str]) -> Non
     assert "--pdf" in capsys.readouterr().out
 
 
-def test_python_dash_m_runs_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(sys, "argv", ["accounting-connectors", "providers"])
-    with pytest.raises(SystemExit) as exit_:
-        runpy.run_module("accounting_connectors", run_name="__main__")
-    assert exit_.value.code == 0
-    assert "smartbill" in capsys.readouterr().out
+def test_python_dash_m_runs_main() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "accounting_connectors", "providers"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "smartbill" in result.stdout.split()

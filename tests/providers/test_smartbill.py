@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import inspect
 import json
 from collections.abc import Iterator
 from decimal import Decimal
@@ -21,40 +19,20 @@ from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.faults import Fault
 from accounting_connectors.testing.smartbill import SmartBillFake
 
+from ..drivers import DRIVERS, open_connector
 from ..strategies import invoices
 
 CREDENTIALS = {"username": "demo@example.ro", "token": "demo-token", "company_vat_code": "RO12345678"}
 
 
-class Blocking:
-    """Runs an AsyncClient's coroutines to completion, so one test body serves both drivers."""
-
-    def __init__(self, client: ac.AsyncClient) -> None:
-        self._client = client
-        self._loop = asyncio.new_event_loop()
-
-    def __getattr__(self, name: str) -> Any:
-        member = getattr(self._client, name)
-        if inspect.iscoroutinefunction(member):
-            return lambda *args, **kwargs: self._loop.run_until_complete(member(*args, **kwargs))
-        return member
-
-    def close(self) -> None:
-        self._loop.run_until_complete(self._client.aclose())
-        self._loop.close()
-
-
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=DRIVERS)
 def connect(request: pytest.FixtureRequest, smartbill_fake: SmartBillFake, fake_clock: FakeClock) -> Iterator[Any]:
     """A factory of connectors to the fake, sync or async, with the same blocking interface."""
     made: list[Any] = []
 
     def factory(**options: Any) -> Any:
         settings = {**CREDENTIALS, **options}
-        if request.param == "sync":
-            client: Any = ac.connect("smartbill", transport=smartbill_fake, clock=fake_clock, **settings)
-        else:
-            client = Blocking(ac.connect_async("smartbill", transport=smartbill_fake, clock=fake_clock, **settings))
+        client = open_connector(request.param, "smartbill", transport=smartbill_fake, clock=fake_clock, **settings)
         made.append(client)
         return client
 
