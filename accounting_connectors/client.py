@@ -96,7 +96,7 @@ class _Policy:
         return error
 
     def before_send(self, call: Call) -> float:
-        """Seconds to wait before sending ``call`` (raises ``RateLimited`` while blocked)."""
+        """When ``call`` may be sent, on the monotonic clock (raises ``RateLimited`` while blocked)."""
         try:
             return self.limiter.reserve(creates=call.creates)
         except RateLimited as error:
@@ -279,7 +279,7 @@ class Client(_ConnectorBase):
 
     def _attempt(self, call: Call) -> httpx.Response:
         policy = self._policy
-        policy.clock.sleep(policy.before_send(call))
+        policy.clock.sleep_until(policy.before_send(call))
         started = time.perf_counter()
         try:
             response = self._http.send(call.request)
@@ -398,7 +398,7 @@ class AsyncClient(_ConnectorBase):
 
     async def _attempt(self, call: Call) -> httpx.Response:
         policy = self._policy
-        await policy.clock.asleep(policy.before_send(call))
+        await policy.clock.asleep_until(policy.before_send(call))
         started = time.perf_counter()
         try:
             response = await self._http.send(call.request)

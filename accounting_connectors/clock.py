@@ -32,6 +32,14 @@ class Clock(Protocol):
         """Suspend the current task for ``seconds``."""
         ...
 
+    def sleep_until(self, deadline: float) -> None:
+        """Block until :meth:`monotonic` reaches ``deadline``."""
+        ...
+
+    async def asleep_until(self, deadline: float) -> None:
+        """Suspend the current task until :meth:`monotonic` reaches ``deadline``."""
+        ...
+
 
 class SystemClock:
     """The real clock: :mod:`time` and :func:`asyncio.sleep`."""
@@ -52,6 +60,14 @@ class SystemClock:
     async def asleep(self, seconds: float) -> None:
         """Suspend the current task for ``seconds``."""
         await asyncio.sleep(max(seconds, 0.0))
+
+    def sleep_until(self, deadline: float) -> None:
+        """Block until the monotonic clock reaches ``deadline``."""
+        self.sleep(deadline - time.monotonic())
+
+    async def asleep_until(self, deadline: float) -> None:
+        """Suspend until the monotonic clock reaches ``deadline``."""
+        await self.asleep(deadline - time.monotonic())
 
     def __repr__(self) -> str:
         return "SystemClock()"

@@ -130,7 +130,7 @@ class CredentialLimiter:
             return self._blocked_until
 
     def reserve(self, *, creates: bool) -> float:
-        """Book a slot for one call and return how many seconds to wait before sending it.
+        """Book a slot for one call and return the monotonic time at which it may be sent.
 
         Raises:
             RateLimited: the provider has blocked the credential; no call may be sent
@@ -150,7 +150,7 @@ class CredentialLimiter:
             start = max([now, self._not_before, *(window.earliest(now) for window in windows)])
             for window in windows:
                 window.starts.append(start)
-            return start - now
+            return start
 
     def block_until(self, retry_at: float) -> None:
         """Refuse every call until wall-clock ``retry_at`` (the provider's penalty)."""

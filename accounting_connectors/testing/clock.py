@@ -41,5 +41,18 @@ class FakeClock:
         """Advance instead of suspending."""
         self.advance(seconds)
 
+    def sleep_until(self, deadline: float) -> None:
+        """Move time to ``deadline`` unless it is already later.
+
+        Many threads may wait for their own slots at once: each moves time at most to
+        its deadline, so waits overlap as real ones would instead of adding up.
+        """
+        with self._lock:
+            self._now = max(self._now, deadline)
+
+    async def asleep_until(self, deadline: float) -> None:
+        """As :meth:`sleep_until`, for tasks."""
+        self.sleep_until(deadline)
+
     def __repr__(self) -> str:
         return f"FakeClock(now={self._now!r})"
