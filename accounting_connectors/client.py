@@ -31,8 +31,8 @@ import tenacity
 from .capabilities import Capabilities
 from .clock import SYSTEM_CLOCK, Clock
 from .errors import AccountingError, AmbiguousOutcome, RateLimited, ServerError, Timeout, TransportError
-from .flow import Call, Flow, Sleep
-from .model import Correction, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
+from .flow import Call, Effect, Flow, Sleep, adrive, drive
+from .model import Correction, DocumentKind, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
 from .provider import Provider
 from .ratelimit import CredentialLimiter, shared_limiter
 
@@ -245,23 +245,13 @@ class Client(_ConnectorBase):
 
     def run(self, flow: Flow[T]) -> T:
         """Drive a provider flow to its result."""
-        try:
-            effect = next(flow)
-            while True:
-                try:
-                    if isinstance(effect, Sleep):
-                        self._policy.clock.sleep(effect.seconds)
-                        result: Any = None
-                    else:
-                        result = self._call(effect)
-                except AccountingError as error:
-                    effect = flow.throw(error)
-                else:
-                    effect = flow.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        finally:
-            flow.close()
+        return drive(flow, self._perform)
+
+    def _perform(self, effect: Effect) -> httpx.Response | None:
+        if isinstance(effect, Sleep):
+            self._policy.clock.sleep(effect.seconds)
+            return None
+        return self._call(effect)
 
     def _call(self, call: Call) -> httpx.Response:
         # The first attempt runs outside tenacity: almost every call succeeds at once,
@@ -339,6 +329,10 @@ class Client(_ConnectorBase):
         """Record ``payment`` against an issued invoice."""
         return self.run(self.provider.record_payment(document, payment))
 
+    def find_document(self, kind: DocumentKind, reference: str) -> SentDocument | None:
+        """The document issued for ``reference``, or ``None`` (``LOOKUP_BY_REFERENCE``)."""
+        return self.run(self.provider.find_document(kind, reference))
+
 
 class AsyncClient(_ConnectorBase):
     """The asynchronous twin of :class:`Client`, over ``httpx.AsyncClient``.
@@ -364,23 +358,13 @@ class AsyncClient(_ConnectorBase):
 
     async def run(self, flow: Flow[T]) -> T:
         """Drive a provider flow to its result."""
-        try:
-            effect = next(flow)
-            while True:
-                try:
-                    if isinstance(effect, Sleep):
-                        await self._policy.clock.asleep(effect.seconds)
-                        result: Any = None
-                    else:
-                        result = await self._call(effect)
-                except AccountingError as error:
-                    effect = flow.throw(error)
-                else:
-                    effect = flow.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        finally:
-            flow.close()
+        return await adrive(flow, self._perform)
+
+    async def _perform(self, effect: Effect) -> httpx.Response | None:
+        if isinstance(effect, Sleep):
+            await self._policy.clock.asleep(effect.seconds)
+            return None
+        return await self._call(effect)
 
     async def _call(self, call: Call) -> httpx.Response:
         try:
@@ -455,3 +439,7 @@ class AsyncClient(_ConnectorBase):
     async def record_payment(self, document: SentDocument, payment: Payment) -> SentDocument:
         """Record ``payment`` against an issued invoice."""
         return await self.run(self.provider.record_payment(document, payment))
+
+    async def find_document(self, kind: DocumentKind, reference: str) -> SentDocument | None:
+        """The document issued for ``reference``, or ``None`` (``LOOKUP_BY_REFERENCE``)."""
+        return await self.run(self.provider.find_document(kind, reference))

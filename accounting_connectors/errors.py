@@ -15,7 +15,8 @@
     │   └── ServerError
     ├── TransportError             no usable answer
     │   └── Timeout
-    └── AmbiguousOutcome           a create may or may not have happened
+    ├── AmbiguousOutcome           a create may or may not have happened
+    └── ReferenceConflict          a reference already exported with other content
 
 Every error carries the provider, the operation, the raw response (when there was one)
 and ``retry_safe``: whether sending the same request again cannot create a duplicate.
@@ -186,6 +187,16 @@ class AmbiguousOutcome(AccountingError):
     It is never retried automatically: sending again could issue the document twice.
     Check the provider (for example the series' next number) or let the exporter's
     ledger reconcile it. ``__cause__`` holds the underlying timeout or server error.
+    """
+
+    retry_safe_default = False
+
+
+class ReferenceConflict(AccountingError):
+    """The reference was already exported with different content.
+
+    The first version may be at the provider already, so the new one is not sent:
+    changes to an issued document belong in the accounting system or in a correction.
     """
 
     retry_safe_default = False

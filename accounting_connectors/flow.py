@@ -10,13 +10,16 @@ catch, for example, ``NotFound`` during reconciliation. The drivers in
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeAlias, TypeVar
 
 import attrs
 import httpx
 
+from .errors import AccountingError
+
 T = TypeVar("T")
+E = TypeVar("E")
 
 
 @attrs.frozen
@@ -51,3 +54,41 @@ class Sleep:
 Effect: TypeAlias = Call | Sleep
 Flow: TypeAlias = Generator[Effect, Any, T]
 """A provider operation: yields effects, returns its result."""
+
+
+def drive(flow: Generator[E, Any, T], perform: Callable[[E], Any]) -> T:
+    """Run a generator flow to its result, performing each effect it yields.
+
+    An :class:`~accounting_connectors.errors.AccountingError` raised by ``perform`` is
+    thrown into the flow, which may handle it. The flow is closed however this ends.
+    """
+    try:
+        effect = next(flow)
+        while True:
+            try:
+                result = perform(effect)
+            except AccountingError as error:
+                effect = flow.throw(error)
+            else:
+                effect = flow.send(result)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        flow.close()
+
+
+async def adrive(flow: Generator[E, Any, T], perform: Callable[[E], Awaitable[Any]]) -> T:
+    """:func:`drive` for effects that are awaited."""
+    try:
+        effect = next(flow)
+        while True:
+            try:
+                result = await perform(effect)
+            except AccountingError as error:
+                effect = flow.throw(error)
+            else:
+                effect = flow.send(result)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        flow.close()

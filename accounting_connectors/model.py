@@ -273,11 +273,15 @@ def _check_language(language: str | None) -> None:
 
 @attrs.frozen(kw_only=True)
 class Payment:
-    """Money received: ``method`` is the caller's own name for how it was paid."""
+    """Money received: ``method`` is the caller's own name for how it was paid.
+
+    ``paid_on`` may be left out; the provider then records its own default (usually
+    the day the payment is sent).
+    """
 
     method: str
     amount: Decimal = attrs.field(converter=_decimal)
-    paid_on: dt.date = attrs.field(converter=_date)
+    paid_on: dt.date | None = attrs.field(default=None, converter=_optional_date)
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)

@@ -17,7 +17,7 @@ import httpx
 from .capabilities import Capabilities, Capability
 from .errors import AccountingError, UnsupportedOperation, ValidationError
 from .flow import Call, Flow
-from .model import Correction, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
+from .model import Correction, DocumentKind, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
 from .ratelimit import RateLimit, RateLimitState, parse_rate_limit_headers
 
 
@@ -38,6 +38,19 @@ class Provider:
     def credential_fingerprint(self) -> str:
         """A key that is equal for equal credentials and reveals nothing of them."""
         raise NotImplementedError
+
+    def account(self) -> str:
+        """The account documents are issued in (a company id), for the export ledger.
+
+        The same reference in two accounts is two documents. Defaults to the credential
+        fingerprint; providers whose credentials can issue for several companies return
+        the company.
+        """
+        return self.credential_fingerprint()
+
+    def reconcile_hint(self, kind: DocumentKind, reference: str) -> str:
+        """Where a person should look to tell whether an ambiguous create took effect."""
+        return ""
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in logs or error messages."""
@@ -97,6 +110,13 @@ class Provider:
     def record_payment(self, document: SentDocument, payment: Payment) -> Flow[SentDocument]:
         """Record ``payment`` against an issued invoice."""
         raise self.unsupported(Capability.RECORD_PAYMENT)
+
+    def find_document(self, kind: DocumentKind, reference: str) -> Flow[SentDocument | None]:
+        """The document issued for the caller's ``reference``, or ``None`` if there is none.
+
+        Used to reconcile a create whose outcome was ambiguous (``LOOKUP_BY_REFERENCE``).
+        """
+        raise self.unsupported(Capability.LOOKUP_BY_REFERENCE)
 
 
 def json_request(

@@ -150,6 +150,8 @@ class SmartBill(Provider):
         vat_names: SmartBill tax names to use for given VAT rates, overriding the
             automatic match against the account's ``GET tax`` list.
         walk_in_client_name: the payer printed on receipts that have no buyer.
+        reference_in_observations: write the caller's reference into the document's
+            internal ``observations`` (not printed; shown in SmartBill's reports).
         base_url: the API root.
     """
 
@@ -170,6 +172,7 @@ class SmartBill(Provider):
         document_links: bool = False,
         vat_names: Mapping[VatRate, str] | None = None,
         walk_in_client_name: str = "Persoana fizica",
+        reference_in_observations: bool = True,
         base_url: str = BASE_URL,
     ) -> None:
         for option, value in (("username", username), ("token", token), ("company_vat_code", company_vat_code)):
@@ -185,6 +188,7 @@ class SmartBill(Provider):
         self.document_links = document_links
         self.vat_names = dict(vat_names or {})
         self.walk_in_client_name = walk_in_client_name
+        self.reference_in_observations = reference_in_observations
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._authorization = "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode()
         self._taxes: list[tuple[str, Decimal]] | None = None
@@ -197,6 +201,19 @@ class SmartBill(Provider):
     def credential_fingerprint(self) -> str:
         """Equal for the same SmartBill login (the limit is per account)."""
         return credential_fingerprint(self.username.casefold())
+
+    def account(self) -> str:
+        """The issuing company's CIF: one login can issue for several companies."""
+        return self.company_vat_code.upper().removeprefix("RO")
+
+    def reconcile_hint(self, kind: DocumentKind, reference: str) -> str:
+        """SmartBill has no search: the reference is in the document's internal observations."""
+        where = "receipts (chitante)" if kind is DocumentKind.RECEIPT else "invoices"
+        note = f" whose observations read {_reference_note(reference)!r}" if self.reference_in_observations else ""
+        return (
+            f"look in SmartBill's {where} of company {self.company_vat_code} for a document{note}, "
+            "issued at the time of the export (the series' next number moves by one per document)"
+        )
 
     def secrets(self) -> tuple[str, ...]:
         """The token and the Basic header built from it."""
@@ -262,6 +279,8 @@ class SmartBill(Provider):
             body["seriesName"] = series
         if receipt.language:
             body["language"] = receipt.language.upper()
+        if self.reference_in_observations:
+            body["observation"] = _reference_note(receipt.reference)  # singular for payments
         # A chitanta names who paid ("Client invalid!" without one), so a walk-in sale
         # is issued to a generic natural person.
         body["client"] = self._client(receipt.buyer or Party(name=self.walk_in_client_name))
@@ -371,7 +390,6 @@ class SmartBill(Provider):
             )
         body: dict[str, Any] = {
             "companyVatCode": self.company_vat_code,
-            "issueDate": payment.paid_on.isoformat(),
             "type": payment_type,
             "isCash": payment_type == "Chitanta",
             "value": payment.amount,
@@ -380,6 +398,8 @@ class SmartBill(Provider):
         }
         if receipt_series:
             body["seriesName"] = receipt_series
+        if payment.paid_on is not None:  # else SmartBill dates the payment today
+            body["issueDate"] = payment.paid_on.isoformat()
         response = yield self._post("payment", body, operation="record_payment")
         kind = DocumentKind.RECEIPT if receipt_series else DocumentKind.PAYMENT
         return self._sent(response, kind, document.reference, require_number=kind is DocumentKind.RECEIPT)
@@ -489,6 +509,10 @@ class SmartBill(Provider):
             body["exchangeRate"] = invoice.exchange_rate
         if invoice.notes:
             body["mentions"] = invoice.notes
+        if self.reference_in_observations:
+            # Not printed; it lets a person find the invoice of an order in SmartBill's
+            # reports when an outcome has to be checked by hand.
+            body["observations"] = _reference_note(invoice.reference)
         if invoice.payment is not None:
             payment_type = self._payment_type(invoice.payment.method, "payment.method", _AT_ISSUE_TYPES)
             collected: dict[str, Any] = {
@@ -499,7 +523,8 @@ class SmartBill(Provider):
             if payment_type == "Chitanta":
                 collected["paymentSeries"] = self._receipt_series("payment.method")
             body["payment"] = collected
-            body["paymentDate"] = invoice.payment.paid_on.isoformat()
+            if invoice.payment.paid_on is not None:
+                body["paymentDate"] = invoice.payment.paid_on.isoformat()
         return body
 
     def _client(self, party: Party) -> dict[str, Any]:
@@ -578,6 +603,10 @@ class SmartBill(Provider):
                 return name
         listed = ", ".join(f"{name} {percent}%" for name, percent in taxes) or "none"
         raise ValidationError(field, f"the SmartBill account has no {vat} VAT rate (it has: {listed})")
+
+
+def _reference_note(reference: str) -> str:
+    return f"ref: {reference}"
 
 
 def _discount_entry(line: Line, invoice: Invoice, tax_name: str) -> dict[str, Any]:
