@@ -134,10 +134,11 @@ class _ExportCore:
         capabilities = self.provider.capabilities
         name = self.provider.name
         settings = self.settings
-        if capabilities.supports(Capability.LIST_SERIES):
+        mapped_series = {local: target for local, target in settings.series.items() if isinstance(target, str)}
+        if mapped_series and capabilities.supports(Capability.LIST_SERIES):
             known = {series.name for series in (yield Operation("list_series"))}
-            for local, target in settings.series.items():
-                if isinstance(target, str) and target not in known:
+            for local, target in mapped_series.items():
+                if target not in known:
                     raise ConfigurationError(
                         f"series[{local!r}] maps to {target!r}, which {name} does not have "
                         f"(it has: {', '.join(sorted(known)) or 'none'})",
