@@ -499,6 +499,9 @@ class SmartBillFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
         faults: the :class:`~accounting_connectors.testing.faults.FaultPlan`.
     """
 
+    origin = f"https://{_HOST}"
+    """Scheme and host of the real service; :func:`~accounting_connectors.testing.server.serve` uses it."""
+
     def __init__(
         self,
         username: str = "demo@example.ro",
