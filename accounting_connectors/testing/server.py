@@ -54,9 +54,10 @@ def _handler_for(transport: httpx.BaseTransport, origin: str | None, latency: fl
             self.end_headers()
             self.wfile.write(content)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _relay
+        # http.server dispatches on these names.
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _relay  # noqa: N815
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: object) -> None:
             """Quiet: tests and benchmarks read their own output."""
 
     return Relay
