@@ -34,7 +34,7 @@ from .errors import AccountingError, AmbiguousOutcome, RateLimited, ServerError,
 from .flow import Call, Effect, Flow, Sleep, adrive, drive
 from .model import Correction, DocumentKind, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
 from .provider import Provider
-from .ratelimit import CredentialLimiter, shared_limiter
+from .ratelimit import CredentialLimiter, Slot, shared_limiter
 
 T = TypeVar("T")
 
@@ -95,10 +95,10 @@ class _Policy:
         error.args = (error.message,)
         return error
 
-    def before_send(self, call: Call) -> float:
-        """When ``call`` may be sent, on the monotonic clock (raises ``RateLimited`` while blocked)."""
+    def before_send(self, call: Call) -> Slot:
+        """The rate-limit slot of ``call``: send at ``slot.start`` (raises ``RateLimited`` while blocked)."""
         try:
-            return self.limiter.reserve(creates=call.creates)
+            return self.limiter.reserve(creates=call.creates, writes=call.writes)
         except RateLimited as error:
             raise self._stamp(error, call) from None
 
@@ -132,7 +132,7 @@ class _Policy:
         """Update the limiter and classify the response: success, retry, or an error."""
         state = self.provider.rate_limit_state(response)
         if state is not None:
-            self.limiter.observe(state, creates=call.creates)
+            self.limiter.observe(state, creates=call.creates, writes=call.writes)
         if not call.check:
             return None
         error = self.provider.error_for(response, call, self.clock.time())
@@ -269,13 +269,16 @@ class Client(_ConnectorBase):
 
     def _attempt(self, call: Call) -> httpx.Response:
         policy = self._policy
-        policy.clock.sleep_until(policy.before_send(call))
+        slot = policy.before_send(call)
+        policy.clock.sleep_until(slot.start)
         started = time.perf_counter()
         try:
             response = self._http.send(call.request)
         except httpx.TransportError as exc:
             policy.log(call, None, started)
             _raise(policy.transport_failure(exc, call))
+        finally:
+            policy.limiter.release(slot)
         policy.log(call, response, started)
         verdict = policy.after_response(response, call)
         if verdict is not None:
@@ -382,13 +385,16 @@ class AsyncClient(_ConnectorBase):
 
     async def _attempt(self, call: Call) -> httpx.Response:
         policy = self._policy
-        await policy.clock.asleep_until(policy.before_send(call))
+        slot = policy.before_send(call)
+        await policy.clock.asleep_until(slot.start)
         started = time.perf_counter()
         try:
             response = await self._http.send(call.request)
         except httpx.TransportError as exc:
             policy.log(call, None, started)
             _raise(policy.transport_failure(exc, call))
+        finally:
+            policy.limiter.release(slot)
         policy.log(call, response, started)
         verdict = policy.after_response(response, call)
         if verdict is not None:

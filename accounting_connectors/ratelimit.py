@@ -35,6 +35,10 @@ class Scope(enum.Enum):
     ALL = "all"
     CREATES = "creates"
     OTHERS = "others"
+    WRITES = "writes"
+    """Calls that change state at the provider (``Call.writes``: POST, PUT, PATCH, DELETE)."""
+    READS = "reads"
+    """Calls that do not write (GET and the like)."""
 
 
 @attrs.frozen
@@ -50,10 +54,17 @@ class RateLimit:
     scope: Scope = Scope.ALL
     penalty_seconds: float | None = None
 
-    def applies(self, creates: bool) -> bool:
-        """Whether a call (a create or not) counts against this limit."""
+    def applies(self, creates: bool, writes: bool | None = None) -> bool:
+        """Whether a call (a create or not; a write or not) counts against this limit.
+
+        ``writes`` defaults to ``creates`` (every create writes), for callers that only
+        know whether the call creates.
+        """
         if self.scope is Scope.ALL:
             return True
+        if self.scope is Scope.WRITES or self.scope is Scope.READS:
+            writing = creates if writes is None else writes
+            return writing is (self.scope is Scope.WRITES)
         return creates is (self.scope is Scope.CREATES)
 
 
@@ -88,24 +99,46 @@ def parse_rate_limit_headers(
     return RateLimitState(remaining=left, reset_at=reset_at)
 
 
-class _Window:
-    """Start times of the last ``calls`` calls counted by one limit (monotonic seconds)."""
+class Slot:
+    """One call's place in the limiter's windows (monotonic seconds).
 
-    __slots__ = ("limit", "span", "starts")
+    The provider counts the call when it arrives, some time between ``start`` (when it
+    was sent) and ``end`` (when its answer came back). So a slot is only given up one
+    window after ``end``: however the network delays it, no more than the limit can
+    reach the provider within any window. Until the answer comes, ``end`` is estimated
+    from the latency of recent calls.
+    """
+
+    __slots__ = ("end", "start")
+
+    def __init__(self, start: float, end: float | None = None) -> None:
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:
+        return f"Slot(start={self.start!r}, end={self.end!r})"
+
+
+class _Window:
+    """The last ``calls`` slots counted by one limit."""
+
+    __slots__ = ("limit", "slots", "span")
 
     def __init__(self, limit: RateLimit, margin: float) -> None:
         self.limit = limit
         self.span = limit.per_seconds * (1.0 + margin)
-        self.starts: deque[float] = deque(maxlen=limit.calls)
+        self.slots: deque[Slot] = deque(maxlen=limit.calls)
 
-    def earliest(self, now: float) -> float:
-        if len(self.starts) < self.limit.calls:
+    def earliest(self, now: float, latency: float) -> float:
+        if len(self.slots) < self.limit.calls:
             return now
-        return max(now, self.starts[0] + self.span)
+        oldest = self.slots[0]
+        released = oldest.end if oldest.end is not None else oldest.start + latency
+        return max(now, released + self.span)
 
-    def in_window(self, now: float) -> int:
+    def in_window(self, now: float, latency: float) -> int:
         horizon = now - self.span
-        return sum(1 for start in self.starts if start > horizon)
+        return sum(1 for slot in self.slots if (slot.end if slot.end is not None else slot.start + latency) > horizon)
 
 
 class CredentialLimiter:
@@ -120,6 +153,7 @@ class CredentialLimiter:
         self._lock = threading.Lock()
         self._blocked_until: float | None = None  # wall-clock time
         self._not_before = 0.0  # monotonic time
+        self._latencies: deque[float] = deque(maxlen=16)
 
     @property
     def blocked_until(self) -> float | None:
@@ -129,8 +163,11 @@ class CredentialLimiter:
                 self._blocked_until = None
             return self._blocked_until
 
-    def reserve(self, *, creates: bool) -> float:
-        """Book a slot for one call and return the monotonic time at which it may be sent.
+    def reserve(self, *, creates: bool, writes: bool | None = None) -> Slot:
+        """Book a slot for one call; send it at ``slot.start`` and :meth:`release` it after.
+
+        ``writes`` says whether the call changes state (for ``WRITES``/``READS`` limits);
+        it defaults to ``creates``.
 
         Raises:
             RateLimited: the provider has blocked the credential; no call may be sent
@@ -146,29 +183,41 @@ class CredentialLimiter:
                     )
                 self._blocked_until = None
             now = self._clock.monotonic()
-            windows = [window for window in self._windows if window.limit.applies(creates)]
-            start = max([now, self._not_before, *(window.earliest(now) for window in windows)])
+            latency = self._latency()
+            windows = [window for window in self._windows if window.limit.applies(creates, writes)]
+            slot = Slot(max([now, self._not_before, *(window.earliest(now, latency) for window in windows)]))
             for window in windows:
-                window.starts.append(start)
-            return start
+                window.slots.append(slot)
+            return slot
+
+    def release(self, slot: Slot) -> None:
+        """Mark the call in ``slot`` answered (or failed): its window runs from now."""
+        with self._lock:
+            slot.end = max(self._clock.monotonic(), slot.start)
+            self._latencies.append(slot.end - slot.start)
+
+    def _latency(self) -> float:
+        # A cautious guess for calls still in flight: the slowest recent answer.
+        return max(self._latencies, default=0.0)
 
     def block_until(self, retry_at: float) -> None:
         """Refuse every call until wall-clock ``retry_at`` (the provider's penalty)."""
         with self._lock:
             self._blocked_until = max(retry_at, self._blocked_until or 0.0)
 
-    def observe(self, state: RateLimitState, *, creates: bool) -> None:
+    def observe(self, state: RateLimitState, *, creates: bool, writes: bool | None = None) -> None:
         """Correct the local count with the provider's view (other processes may share it)."""
         if state.remaining is None:
             return
         with self._lock:
             now = self._clock.monotonic()
+            latency = self._latency()
             for window in self._windows:
-                if not window.limit.applies(creates):
+                if not window.limit.applies(creates, writes):
                     continue
-                believed = window.limit.calls - window.in_window(now)
+                believed = window.limit.calls - window.in_window(now, latency)
                 for _ in range(max(0, believed - state.remaining)):
-                    window.starts.append(now)
+                    window.slots.append(Slot(now, now))
             if state.remaining <= 0 and state.reset_at is not None:
                 wait = state.reset_at - self._clock.time()
                 self._not_before = max(self._not_before, now + max(wait, 0.0))

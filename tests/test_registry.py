@@ -39,7 +39,8 @@ def test_builtin_providers_are_listed() -> None:
 
 
 def test_entry_point_plugins_are_found_and_connectable(plugin: None) -> None:
-    assert ac.providers() == sorted(["plugged", "smartbill"])
+    assert "plugged" in ac.providers()
+    assert ac.providers() == sorted(ac.providers())
     client = ac.connect("plugged", api_key="k")
     assert isinstance(client.provider, Plugged)
     assert client.provider.settings == {"api_key": "k"}
@@ -65,8 +66,8 @@ def test_matrix_renders_every_capability_in_three_forms(plugin: None) -> None:
         assert capability.value in text
         assert capability.value in markdown
         assert capability.value in html
-    assert text.splitlines()[0].split() == ["capability", "plugged", "smartbill"]
-    assert markdown.splitlines()[1] == "|---|---|---|"
+    assert text.splitlines()[0].split() == ["capability", *ac.providers()]
+    assert markdown.splitlines()[1] == "|" + "---|" * (len(ac.providers()) + 1)
     assert "a \\| pipe" in markdown  # a pipe in a note does not break the table
     assert "&lt;tag&gt;" in html and "<tag>" not in html
     assert "not yet" in text  # capabilities left out count as not implemented
