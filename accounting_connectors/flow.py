@@ -35,6 +35,10 @@ class Call:
             so retrying it is safe after all.
         check: map error responses to exceptions (``False`` hands every response back
             to the flow, e.g. to read a PDF whose errors come as JSON).
+        writes: the call changes state at the provider, for providers whose rate limits
+            count writes and reads apart (``Scope.WRITES``/``Scope.READS``). Defaults to
+            ``creates`` or an HTTP method other than GET, HEAD and OPTIONS, so marking an
+            invoice paid counts as a write although it creates nothing.
     """
 
     request: httpx.Request
@@ -42,6 +46,15 @@ class Call:
     creates: bool = False
     deduplicated: bool = False
     check: bool = True
+    writes: bool = attrs.field(default=attrs.Factory(lambda self: _writes(self), takes_self=True))
+
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _writes(call: Call) -> bool:
+    # Only consulted for the default of Call.writes; its own fields are already set.
+    return call.creates or call.request.method.upper() not in _READ_METHODS
 
 
 @attrs.frozen
