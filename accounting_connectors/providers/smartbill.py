@@ -556,12 +556,14 @@ class SmartBill(Provider):
     def _products(self, invoice: Invoice, taxes: Sequence[tuple[str, Decimal]]) -> list[dict[str, Any]]:
         warehouse = invoice.warehouse or self.warehouse or ""
         products: list[dict[str, Any]] = []
-        # One lookup per distinct rate, not per line: invoices repeat a few rates.
-        tax_names: dict[VatRate, tuple[str, str]] = {}
+        # One lookup per distinct rate, not per line: invoices repeat a few rates. The key is
+        # a plain tuple because comparing VatRate objects runs Python code on every line.
+        tax_names: dict[tuple[VatKind, Decimal], tuple[str, str]] = {}
         for index, line in enumerate(invoice.lines):
-            tax = tax_names.get(line.vat)
+            rate_key = (line.vat.kind, line.vat.percent)
+            tax = tax_names.get(rate_key)
             if tax is None:
-                tax = tax_names[line.vat] = (
+                tax = tax_names[rate_key] = (
                     self._tax_name(line.vat, taxes, f"lines[{index}].vat"),
                     json_number(line.vat.percent),
                 )
