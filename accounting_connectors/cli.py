@@ -110,7 +110,7 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
     path = Path(args.pdf)
     path.write_bytes(pdf)
     totals = document_totals(invoice.lines, prices_include_vat=invoice.prices_include_vat, method=TotalsMethod.PER_LINE)
-    print(f"Sent invoice {invoice.reference} to the embedded SmartBill sandbox ({driver} client, no network).", file=out)
+    print(f"Sent invoice {invoice.reference} to the embedded SmartBill sandbox ({driver} client).", file=out)
     print(f"Number: {sent.full_number}", file=out)
     print(f"Total:  {totals.total.gross} {invoice.currency} (net {totals.total.net}, VAT {totals.total.vat})", file=out)
     print(f"PDF:    {path} ({len(pdf)} bytes)", file=out)

@@ -153,6 +153,19 @@ def test_version_and_help_return_zero(capsys: pytest.CaptureFixture[str]) -> Non
     assert "--pdf" in capsys.readouterr().out
 
 
+def test_main_module_runs_the_command_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # Executed in-process (runpy cannot load it under pytest's import hook) so coverage sees it.
+    path = Path(cli.__file__).with_name("__main__.py")
+    monkeypatch.setattr(sys, "argv", ["accounting-connectors", "providers"])
+    with pytest.raises(SystemExit) as exit_:
+        exec(
+            compile(path.read_text(), str(path), "exec"),
+            {"__name__": "__main__", "__package__": "accounting_connectors"},
+        )
+    assert exit_.value.code == 0
+    assert "smartbill" in capsys.readouterr().out.split()
+
+
 def test_python_dash_m_runs_main() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "accounting_connectors", "providers"],

@@ -1,0 +1,115 @@
+"""MkDocs hooks: content generated from the package at build time.
+
+* ``<!-- capability-matrix -->`` becomes
+  ``accounting_connectors.capability_matrix().to_markdown()``, so the published matrix
+  is always the one the installed connectors declare.
+* ``<!-- providers-api -->`` becomes a section with the mkdocstrings directive of each
+  module in ``accounting_connectors/providers/``, so a new provider is documented
+  without editing ``api.md``.
+* ``<!-- testing-kit-api -->`` becomes the mkdocstrings directives for the testing kit.
+  mkdocstrings can only find ``accounting_connectors.testing.*`` once ``testing`` is a
+  regular package (it has an ``__init__.py``); until then a note stands in its place,
+  so the strict build does not fail on a missing module.
+
+Every page in ``docs/providers/`` is listed under "Providers" in the navigation, so a
+new provider's page needs no edit of ``mkdocs.yml`` (the strict build refuses pages left
+out of the navigation). Its title is the page's first heading.
+
+The package's docstrings use Google sections with some reStructuredText left in them
+(``:class:`X```, a paragraph ending in ``::`` before an example). mkdocstrings renders
+Markdown, so :func:`on_post_page` tidies those into what Sphinx would show.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+CAPABILITY_MATRIX = "<!-- capability-matrix -->"
+TESTING_KIT_API = "<!-- testing-kit-api -->"
+PROVIDERS_API = "<!-- providers-api -->"
+
+_ROLE = re.compile(r":(?:class|meth|func|mod|attr|exc|data|obj):<code>(~?)([\w.]+)</code>")
+_EMPTY_LITERAL_MARK = re.compile(r"<p>::</p>\n?")
+_LITERAL_MARK = re.compile(r"(\S)::</p>")
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _testing_kit_api() -> str:
+    modules = [
+        module.stem
+        for module in sorted((_ROOT / "accounting_connectors" / "testing").glob("*.py"))
+        if not module.stem.startswith("_")
+    ]
+    if not (_ROOT / "accounting_connectors" / "testing" / "__init__.py").is_file():
+        return (
+            '!!! note "Not generated yet"\n'
+            "    The testing kit's reference is generated once `accounting_connectors.testing` "
+            "is a regular package. Until then, read the docstrings of "
+            + ", ".join(f"`accounting_connectors.testing.{name}`" for name in modules)
+            + ".\n"
+        )
+    return "\n".join(f"::: accounting_connectors.testing.{name}\n" for name in modules)
+
+
+def _providers_api() -> str:
+    modules = sorted((_ROOT / "accounting_connectors" / "providers").glob("*.py"))
+    return "\n".join(
+        f"::: accounting_connectors.providers.{module.stem}\n    options:\n      heading_level: 3\n"
+        for module in modules
+        if not module.stem.startswith("_")
+    )
+
+
+def _title(page: Path) -> str:
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return page.stem
+
+
+def on_config(config: Any, **kwargs: Any) -> Any:
+    """List every page of ``docs/providers/`` under "Providers" in the navigation."""
+    nav = config.get("nav")
+    if not nav:
+        return config
+    section: list[Any] | None = None
+    for item in nav:
+        if isinstance(item, dict) and isinstance(item.get("Providers"), list):
+            section = item["Providers"]
+    if section is None:
+        return config
+    listed = {value for entry in section if isinstance(entry, dict) for value in entry.values()}
+    docs_dir = Path(config["docs_dir"])
+    for page in sorted((docs_dir / "providers").glob("*.md")):
+        path = page.relative_to(docs_dir).as_posix()
+        if path not in listed:
+            section.append({_title(page): path})
+    return config
+
+
+def on_page_markdown(markdown: str, **kwargs: Any) -> str:
+    """Replace the markers with content generated from the package."""
+    if CAPABILITY_MATRIX in markdown:
+        import accounting_connectors as ac
+
+        markdown = markdown.replace(CAPABILITY_MATRIX, ac.capability_matrix().to_markdown())
+    if PROVIDERS_API in markdown:
+        markdown = markdown.replace(PROVIDERS_API, _providers_api())
+    if TESTING_KIT_API in markdown:
+        markdown = markdown.replace(TESTING_KIT_API, _testing_kit_api())
+    return markdown
+
+
+def _tidy_role(match: re.Match[str]) -> str:
+    tilde, target = match.groups()
+    return f"<code>{target.rsplit('.', 1)[-1] if tilde else target}</code>"
+
+
+def on_post_page(output: str, **kwargs: Any) -> str:
+    """Render reStructuredText leftovers in docstrings as Sphinx would."""
+    output = _ROLE.sub(_tidy_role, output)
+    output = _EMPTY_LITERAL_MARK.sub("", output)
+    return _LITERAL_MARK.sub(r"\1:</p>", output)
