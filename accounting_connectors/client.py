@@ -215,6 +215,11 @@ class _ConnectorBase:
         """This provider's row of the capability matrix."""
         return self.provider.capabilities
 
+    def _attribute(self, error: AccountingError) -> None:
+        # Errors a flow raises itself (local validation) name the provider too.
+        if error.provider is None:
+            error.provider = self.provider.name
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={self.provider.name!r})"
 
@@ -245,7 +250,11 @@ class Client(_ConnectorBase):
 
     def run(self, flow: Flow[T]) -> T:
         """Drive a provider flow to its result."""
-        return drive(flow, self._perform)
+        try:
+            return drive(flow, self._perform)
+        except AccountingError as error:
+            self._attribute(error)
+            raise
 
     def _perform(self, effect: Effect) -> httpx.Response | None:
         if isinstance(effect, Sleep):
@@ -361,7 +370,11 @@ class AsyncClient(_ConnectorBase):
 
     async def run(self, flow: Flow[T]) -> T:
         """Drive a provider flow to its result."""
-        return await adrive(flow, self._perform)
+        try:
+            return await adrive(flow, self._perform)
+        except AccountingError as error:
+            self._attribute(error)
+            raise
 
     async def _perform(self, effect: Effect) -> httpx.Response | None:
         if isinstance(effect, Sleep):

@@ -67,15 +67,19 @@ class Provider:
         """What the response's headers say about the rate-limit window, if anything."""
         return parse_rate_limit_headers(response.headers)
 
-    def unsupported(self, capability: Capability) -> UnsupportedOperation:
-        """The error for a capability this provider does not offer, with the matrix's note."""
+    def unsupported(self, capability: Capability, reason: str | None = None) -> UnsupportedOperation:
+        """The error for a capability this provider does not offer, with the matrix's note.
+
+        ``reason`` explains a case the provider does not cover within a capability it
+        otherwise supports (SmartBill has invoice PDFs but no receipt PDFs).
+        """
         entry = self.capabilities[capability]
-        why = f": {entry.note}" if entry.note else ""
-        return UnsupportedOperation(
-            f"{self.name} {entry.support.value} for {capability.value}{why}",
-            provider=self.name,
-            operation=capability.value,
-        )
+        if reason is None:
+            why = f": {entry.note}" if entry.note else ""
+            message = f"{capability.value} is {entry.support.value} for {self.name}{why}"
+        else:
+            message = f"{self.name} cannot do this {capability.value}: {reason}"
+        return UnsupportedOperation(message, provider=self.name, operation=capability.value)
 
     # Operations. The defaults refuse before any I/O.
 

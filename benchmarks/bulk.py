@@ -39,7 +39,11 @@ LINE = ac.Line(name="Carte", quantity=1, unit="buc", unit_price="30.00", vat=ac.
 def invoices(count: int) -> Iterator[ac.Invoice]:
     for index in range(count):
         yield ac.Invoice(
-            reference=f"bench-{index}", issue_date="2026-01-15", buyer=ac.Party(name="Client"), lines=[LINE], currency="RON"
+            reference=f"bench-{index}",
+            issue_date="2026-01-15",
+            buyer=ac.Party(name="Client"),
+            lines=[LINE],
+            currency="RON",
         )
 
 
@@ -66,17 +70,19 @@ def run(size: int, limit: int, window: float, latency: float, workers: int) -> t
     base_url = ours.recv()
     # The client is told the same ceiling the fake enforces.
     limiter = CredentialLimiter([RateLimit(limit, window)], SYSTEM_CLOCK)
-    with tempfile.TemporaryDirectory() as folder:
-        with ac.connect("smartbill", base_url=base_url + "/SBORO/api/", limiter=limiter, **CREDENTIALS) as conn:
-            exporter = Exporter(conn, IntegrationSettings(max_concurrency=workers), SQLiteLedger(Path(folder) / "l.db"))
-            exporter.check()
-            gc.collect()
-            tracemalloc.start()
-            started = time.perf_counter()
-            report = exporter.export_many(invoices(size))
-            elapsed = time.perf_counter() - started
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        ac.connect("smartbill", base_url=base_url + "/SBORO/api/", limiter=limiter, **CREDENTIALS) as conn,
+    ):
+        exporter = Exporter(conn, IntegrationSettings(max_concurrency=workers), SQLiteLedger(Path(folder) / "l.db"))
+        exporter.check()
+        gc.collect()
+        tracemalloc.start()
+        started = time.perf_counter()
+        report = exporter.export_many(invoices(size))
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     ours.send("done")
     calls, penalties = ours.recv()
     server.join(timeout=10)
@@ -92,7 +98,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.01, help="seconds added to every answer")
     parser.add_argument("--workers", type=int, default=8, help="documents in flight")
     args = parser.parse_args()
-    print(f"ceiling {args.limit / args.window:.0f} calls/s, latency {args.latency * 1000:.0f} ms, {args.workers} in flight")
+    ceiling = args.limit / args.window
+    print(f"ceiling {ceiling:.0f} calls/s, latency {args.latency * 1000:.0f} ms, {args.workers} in flight")
     for size in (int(part) for part in args.sizes.split(",")):
         fraction, penalties, peak, elapsed = run(size, args.limit, args.window, args.latency, args.workers)
         print(

@@ -81,7 +81,7 @@ def test_unlisted_capabilities_are_not_implemented() -> None:
 
 
 def test_unsupported_operations_explain_themselves() -> None:
-    with pytest.raises(ac.UnsupportedOperation, match="not implemented for send_receipt") as caught:
+    with pytest.raises(ac.UnsupportedOperation, match="send_receipt is not implemented for plugged") as caught:
         Plugged().send_receipt(None)  # type: ignore[arg-type]
     assert caught.value.provider == "plugged"
     assert caught.value.retry_safe

@@ -93,9 +93,11 @@ _SPECIAL_VAT_NAMES: Mapping[VatKind, str] = {
     VatKind.EXPORT: "SDD",
     VatKind.EXEMPT: "SFDD",  # scutit fara drept de deducere (art. 292 Cod fiscal)
 }
+# Listing and sending agree: a rate read from list_vat_rates() is sent back under the
+# same name (SDD serves intra-EU supplies and exports alike; it is listed as INTRA_EU).
 _SPECIAL_BY_NAME: Mapping[str, VatKind] = {
     "Taxare inversa": VatKind.REVERSE_CHARGE,
-    "SDD": VatKind.EXEMPT,
+    "SDD": VatKind.INTRA_EU,
     "SFDD": VatKind.EXEMPT,
 }
 
@@ -315,7 +317,7 @@ class SmartBill(Provider):
     def fetch_pdf(self, document: SentDocument) -> Flow[bytes]:
         """The invoice's PDF from ``GET invoice/pdf``."""
         if document.kind in (DocumentKind.RECEIPT, DocumentKind.PAYMENT):
-            raise self.unsupported(Capability.FETCH_PDF)
+            raise self.unsupported(Capability.FETCH_PDF, "SmartBill has no PDF endpoint for receipts or payments")
         series, number = self._document_key(document, "document")
         request = httpx.Request(
             "GET",

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 
 import httpx
 
@@ -30,7 +31,7 @@ def _handler_for(transport: httpx.BaseTransport, origin: str | None, latency: fl
         def _relay(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            host, port = self.server.server_address[:2]
+            host, port = cast("tuple[str, int]", self.server.server_address)[:2]
             # The fake sees the provider's own address, as it would from a real client.
             request = httpx.Request(
                 self.command,
