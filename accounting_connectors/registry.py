@@ -27,6 +27,8 @@ ENTRY_POINT_GROUP = "accounting_connectors.providers"
 
 _BUILTIN: dict[str, str] = {
     "smartbill": "accounting_connectors.providers.smartbill:SmartBill",
+    "ifirma": "accounting_connectors.providers.ifirma:IFirma",
+    "infakt": "accounting_connectors.providers.infakt:InFakt",
 }
 
 

@@ -36,11 +36,21 @@ def make_invoice(lines: int) -> ac.Invoice:
     return ac.Invoice(
         reference="bench-1",
         issue_date="2026-01-15",
-        buyer=ac.Party(name="Client SRL", tax_id="RO987654", is_company=True,
-                       address=ac.Address(street="Str. A 1", city="Cluj-Napoca", region="Cluj")),
+        buyer=ac.Party(
+            name="Client SRL",
+            tax_id="RO987654",
+            is_company=True,
+            address=ac.Address(street="Str. A 1", city="Cluj-Napoca", region="Cluj"),
+        ),
         lines=[
-            ac.Line(name=f"Produs {index}", quantity=Decimal(index % 5 + 1), unit="buc",
-                    unit_price=Decimal("19.99") + index, vat=ac.VatRate.of(21), sku=f"SKU-{index}")
+            ac.Line(
+                name=f"Produs {index}",
+                quantity=Decimal(index % 5 + 1),
+                unit="buc",
+                unit_price=Decimal("19.99") + index,
+                vat=ac.VatRate.of(21),
+                sku=f"SKU-{index}",
+            )
             for index in range(lines)
         ],
         currency="RON",
@@ -70,8 +80,11 @@ def main() -> None:
     sdk = ac.Client(provider, transport=transport, limiter=roomy)
     sdk.send_invoice(invoice)  # reads the account's VAT names once, as a real session does
 
-    body = json.loads(sdk.provider._post("invoice", provider._invoice_body(invoice, provider._taxes or []),
-                                         operation="send_invoice").request.content)
+    body = json.loads(
+        sdk.provider._post(
+            "invoice", provider._invoice_body(invoice, provider._taxes or []), operation="send_invoice"
+        ).request.content
+    )
     bare = httpx.Client(transport=transport)
     url = provider.base_url + "invoice"
 

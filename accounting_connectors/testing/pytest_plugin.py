@@ -9,6 +9,11 @@ fixtures available everywhere; without installation, add
   (user ``demo@example.ro``, token ``demo-token``, company ``RO12345678``, series
   ``FCT``/``CHT``/``PRF``) running on ``fake_clock``. Give the same clock to the client
   under test so its rate-limit waits advance the fake's time instantly.
+* ``ifirma_fake`` - an :class:`~accounting_connectors.testing.ifirma.IFirmaFake` (user
+  ``demo`` with the keys in ``DEFAULT_KEYS``, accounting month 2026-01, series
+  ``Domyślna``) running on ``fake_clock``.
+* ``infakt_fake`` - an :class:`~accounting_connectors.testing.infakt.InFaktFake` (API key
+  ``demo-key``; a create task finishes on its second status poll) running on ``fake_clock``.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from __future__ import annotations
 import pytest
 
 from accounting_connectors.testing.clock import FakeClock
+from accounting_connectors.testing.ifirma import IFirmaFake
+from accounting_connectors.testing.infakt import InFaktFake
 from accounting_connectors.testing.smartbill import SmartBillFake
 
-__all__ = ["fake_clock", "smartbill_fake"]
+__all__ = ["fake_clock", "ifirma_fake", "infakt_fake", "smartbill_fake"]
 
 
 @pytest.fixture
@@ -36,3 +43,15 @@ def smartbill_fake(fake_clock: FakeClock) -> SmartBillFake:
         company_vat_code="RO12345678",
         clock=fake_clock,
     )
+
+
+@pytest.fixture
+def ifirma_fake(fake_clock: FakeClock) -> IFirmaFake:
+    """An iFirma fake with the demo user and keys, on ``fake_clock`` (accounting month 2026-01)."""
+    return IFirmaFake(clock=fake_clock)
+
+
+@pytest.fixture
+def infakt_fake(fake_clock: FakeClock) -> InFaktFake:
+    """An inFakt fake with API key ``demo-key``, on ``fake_clock``."""
+    return InFaktFake(api_key="demo-key", clock=fake_clock)
