@@ -5,10 +5,17 @@
     accounting-connectors demo [--pdf PATH] [--async]
     accounting-connectors capabilities [--format text|markdown|html]
     accounting-connectors providers
+    accounting-connectors export PATH... [--config FILE] [--ledger FILE] [--sandbox]
 
 ``demo`` issues a sample Romanian invoice on the embedded SmartBill sandbox (the fake
 from :mod:`accounting_connectors.testing.smartbill`, no network and no account needed)
 through the real SDK, prints the number SmartBill gave it and writes its PDF.
+
+``export`` sends every document in JSON / JSON Lines files (or folders of them) through
+the export workflow, with a progress bar, each document at most once (the ledger file
+remembers what was sent). ``--config`` names a JSON file
+``{"provider": "smartbill", "credentials": {...}, "settings": {...}}``; ``--sandbox``
+sends to the embedded SmartBill fake instead of a real account.
 """
 
 from __future__ import annotations
@@ -16,9 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .errors import AccountingError
@@ -130,6 +139,85 @@ def _providers(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+class ProgressBar:
+    """``progress(done, total, reference)`` drawn on a terminal, or a line per tenth elsewhere."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.live = stream.isatty()
+        self._last_tenth = -1
+
+    def __call__(self, done: int, total: int | None, reference: str) -> None:
+        """Show that ``done`` of ``total`` documents are handled, the last being ``reference``."""
+        if total:
+            filled = min(self.width, self.width * done // total)
+            text = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {reference}"
+            tenth = 10 * done // total
+        else:
+            text, tenth = f"{done} done, last {reference}", done // 100
+        if self.live:
+            print(f"\r{text[:100]:<100}", end="", file=self.stream, flush=True)
+        elif tenth != self._last_tenth:
+            self._last_tenth = tenth
+            print(text, file=self.stream)
+
+    def finish(self) -> None:
+        """End the bar's line."""
+        if self.live:
+            print(file=self.stream)
+
+
+def _export(args: argparse.Namespace, out: TextIO) -> int:
+    from .export import Exporter, IntegrationSettings, SQLiteLedger
+    from .export.files import BadDocument, count_documents, read_documents, settings_from_dict
+
+    config: dict[str, Any] = json.loads(Path(args.config).read_text(encoding="utf-8")) if args.config else {}
+    settings = settings_from_dict(config.get("settings", {})) if config.get("settings") else IntegrationSettings()
+    paths = [Path(path) for path in args.paths]
+    if args.sandbox:
+        fake, clock = _sandbox()
+        conn = connect(
+            "smartbill", username=DEMO_USERNAME, token=DEMO_TOKEN, company_vat_code=DEMO_COMPANY,
+            transport=fake, clock=clock,
+        )  # fmt: skip
+    elif config.get("provider"):
+        conn = connect(config["provider"], **config.get("credentials", {}))
+    else:
+        print("error: give --config with a provider and its credentials, or --sandbox", file=sys.stderr)
+        return 2
+    bad: list[BadDocument] = []
+
+    def documents() -> Iterator[Any]:
+        for item in read_documents(paths, default_kind=args.kind):
+            if isinstance(item, BadDocument):
+                bad.append(item)
+            else:
+                yield item
+
+    bar = ProgressBar(sys.stderr) if not args.quiet else None
+    total = count_documents(paths)
+    ledger = SQLiteLedger(args.ledger)
+    try:
+        with conn:
+            exporter = Exporter(conn, settings, ledger)
+            report = exporter.export_many(
+                documents(), progress=None if bar is None else (lambda done, _, reference: bar(done, total, reference))
+            )
+    finally:
+        ledger.close()
+        if bar is not None:
+            bar.finish()
+    print(f"Exported to {conn.provider.name}: {report}", file=out)
+    for item in bad:
+        print(f"unreadable {item.where}: {item.error}", file=out)
+    for result in [*report.failed, *report.uncertain]:
+        print(f"{result.status.value} {result.reference}: {result.message}", file=out)
+    for reference in report.not_attempted:
+        print(f"not attempted {reference}", file=out)
+    return 0 if report.ok and not bad else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="accounting-connectors",
@@ -154,6 +242,21 @@ def _parser() -> argparse.ArgumentParser:
 
     names = commands.add_parser("providers", help="list the installed providers")
     names.set_defaults(handler=_providers)
+
+    export = commands.add_parser(
+        "export",
+        help="send the documents in JSON / JSON Lines files, each at most once",
+        description="Send every document in the files (or folders) given, through the export workflow "
+        "with its send-once ledger. Exits 1 if any document failed, is uncertain or unreadable.",
+    )
+    export.add_argument("paths", nargs="+", metavar="PATH", help="JSON or JSON Lines files, or folders of them")
+    export.add_argument("--config", metavar="FILE", help='JSON: {"provider", "credentials", "settings"}')
+    export.add_argument("--ledger", default="exports.db", metavar="FILE", help="the send-once ledger (SQLite)")
+    export.add_argument("--kind", choices=("invoice", "receipt", "correction"), default="invoice",
+                        help="kind of documents without a \"kind\" key")  # fmt: skip
+    export.add_argument("--sandbox", action="store_true", help="send to the embedded SmartBill fake")
+    export.add_argument("--quiet", action="store_true", help="no progress bar")
+    export.set_defaults(handler=_export)
     return parser
 
 
