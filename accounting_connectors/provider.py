@@ -8,6 +8,7 @@ as soon as it is called, so no request is ever made for it.
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -123,6 +124,13 @@ class Provider:
         raise self.unsupported(Capability.LOOKUP_BY_REFERENCE)
 
 
+@functools.lru_cache(maxsize=512)
+def _parsed(url: str) -> httpx.URL:
+    # Providers call a handful of endpoints; parsing each URL once saves a parse per call.
+    # httpx treats URL objects as immutable, so one may back many requests.
+    return httpx.URL(url)
+
+
 def json_request(
     method: str,
     url: str,
@@ -139,7 +147,7 @@ def json_request(
     if body is not None:
         content = dump_json(body)
         all_headers["Content-Type"] = "application/json; charset=utf-8"
-    return httpx.Request(method, url, content=content, headers=all_headers, params=params)
+    return httpx.Request(method, _parsed(url), content=content, headers=all_headers, params=params)
 
 
 # The json module cannot write a Decimal as a bare number, and float() would lose

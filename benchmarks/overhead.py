@@ -69,8 +69,8 @@ def per_call(run: Callable[[], object], rounds: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=40)
     args = parser.parse_args()
 
     transport = httpx.MockTransport(instant)
