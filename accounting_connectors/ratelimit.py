@@ -212,13 +212,18 @@ class CredentialLimiter:
         with self._lock:
             now = self._clock.monotonic()
             latency = self._latency()
+            surprised = False
             for window in self._windows:
                 if not window.limit.applies(creates, writes):
                     continue
                 believed = window.limit.calls - window.in_window(now, latency)
+                # Calls we did not make (another process on the same account) take room.
                 for _ in range(max(0, believed - state.remaining)):
                     window.slots.append(Slot(now, now))
-            if state.remaining <= 0 and state.reset_at is not None:
+                    surprised = True
+            # A full window we knew about is already paced by our own slots; only when the
+            # provider is fuller than we thought is its reset time worth waiting for.
+            if surprised and state.remaining <= 0 and state.reset_at is not None:
                 wait = state.reset_at - self._clock.time()
                 self._not_before = max(self._not_before, now + max(wait, 0.0))
 
