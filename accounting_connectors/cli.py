@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .errors import AccountingError
+from .errors import AccountingError, ConfigurationError
 from .model import Address, Invoice, Line, Party, SentDocument, VatRate
 from .money import TotalsMethod, document_totals
 from .registry import capability_matrix, connect, connect_async, providers
@@ -168,11 +168,23 @@ class ProgressBar:
             print(file=self.stream)
 
 
+def _read_config(path: str | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        config = json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise ConfigurationError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(config, dict):
+        raise ConfigurationError(f'{path} must hold a JSON object: {{"provider", "credentials", "settings"}}')
+    return config
+
+
 def _export(args: argparse.Namespace, out: TextIO) -> int:
     from .export import Exporter, IntegrationSettings, SQLiteLedger
     from .export.files import BadDocument, count_documents, read_documents, settings_from_dict
 
-    config: dict[str, Any] = json.loads(Path(args.config).read_text(encoding="utf-8")) if args.config else {}
+    config = _read_config(args.config)
     settings = settings_from_dict(config.get("settings", {})) if config.get("settings") else IntegrationSettings()
     paths = [Path(path) for path in args.paths]
     if args.sandbox:
@@ -182,7 +194,10 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
             transport=fake, clock=clock,
         )  # fmt: skip
     elif config.get("provider"):
-        conn = connect(config["provider"], **config.get("credentials", {}))
+        try:
+            conn = connect(config["provider"], **dict(config.get("credentials", {})))
+        except TypeError as error:  # credentials the provider does not take
+            raise ConfigurationError(f"{args.config}: credentials for {config['provider']}: {error}") from None
     else:
         print("error: give --config with a provider and its credentials, or --sandbox", file=sys.stderr)
         return 2

@@ -52,10 +52,14 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.
 class _Retry(Exception):
     """Internal: a failure the policy allows to retry; ``error`` is raised if retries run out."""
 
-    def __init__(self, error: AccountingError, delay: float | None = None) -> None:
+    def __init__(self, error: AccountingError, delay: float | None = None, *, unknown_create: bool = False) -> None:
         super().__init__(error.message)
         self.error = error
         self.delay = delay
+        # A deduplicated create whose outcome is unknown: safe to retry, but if retries
+        # run out, the caller must hear that it may exist (AmbiguousOutcome), not that
+        # it failed.
+        self.unknown_create = unknown_create
 
 
 class _Policy:
@@ -115,18 +119,28 @@ class _Policy:
 
     def _maybe_ambiguous(self, error: AccountingError, call: Call) -> _Retry | AccountingError:
         if call.creates and not call.deduplicated:
-            ambiguous = AmbiguousOutcome(
-                f"{call.operation}: the request may have reached {self.provider.name} and "
-                f"created the document ({error.message}); it was not sent again. Check "
-                f"{self.provider.name} before sending it again.",
-                provider=self.provider.name,
-                operation=call.operation,
-                response=error.response,
-            )
-            ambiguous.__cause__ = error
-            return ambiguous
+            return self.ambiguous(error, call)
         error.retry_safe = True
-        return _Retry(error)
+        return _Retry(error, unknown_create=call.creates)
+
+    def ambiguous(self, error: AccountingError, call: Call) -> AmbiguousOutcome:
+        """The error for a create that may or may not have taken effect."""
+        again = "sending it again is safe: it deduplicates" if call.deduplicated else "it was not sent again"
+        ambiguous = AmbiguousOutcome(
+            f"{call.operation}: the request may have reached {self.provider.name} and "
+            f"created the document ({error.message}); {again}. Check "
+            f"{self.provider.name} before sending it again.",
+            provider=self.provider.name,
+            operation=call.operation,
+            response=error.response,
+            retry_safe=call.deduplicated,
+        )
+        ambiguous.__cause__ = error
+        return ambiguous
+
+    def exhausted(self, failure: _Retry, call: Call) -> AccountingError:
+        """The error to raise when retries run out."""
+        return self.ambiguous(failure.error, call) if failure.unknown_create else failure.error
 
     def after_response(self, response: httpx.Response, call: Call) -> _Retry | AccountingError | None:
         """Update the limiter and classify the response: success, retry, or an error."""
@@ -269,12 +283,12 @@ class Client(_ConnectorBase):
             return self._attempt(call)
         except _Retry as failure:
             if self._policy.max_retries < 1:
-                raise failure.error from None
+                raise self._policy.exhausted(failure, call) from None
             self._policy.clock.sleep(self._policy.backoff(failure, 1))
         try:
             return self._retrying(self._attempt, call)
         except _Retry as exhausted:
-            raise exhausted.error from None
+            raise self._policy.exhausted(exhausted, call) from None
 
     def _attempt(self, call: Call) -> httpx.Response:
         policy = self._policy
@@ -387,14 +401,14 @@ class AsyncClient(_ConnectorBase):
             return await self._attempt(call)
         except _Retry as failure:
             if self._policy.max_retries < 1:
-                raise failure.error from None
+                raise self._policy.exhausted(failure, call) from None
             await self._policy.clock.asleep(self._policy.backoff(failure, 1))
         # A fresh AsyncRetrying per call: its state is per thread, and many tasks share one.
         retrying = tenacity.AsyncRetrying(sleep=self._policy.clock.asleep, **self._policy.retrying_kwargs())
         try:
             return await retrying(self._attempt, call)
         except _Retry as exhausted:
-            raise exhausted.error from None
+            raise self._policy.exhausted(exhausted, call) from None
 
     async def _attempt(self, call: Call) -> httpx.Response:
         policy = self._policy

@@ -328,3 +328,12 @@ async def test_async_driver_applies_the_same_policy(clock: FakeClock) -> None:
         with pytest.raises(ac.UnsupportedOperation):
             await client.fetch_pdf(ac.SentDocument(provider="echo", kind=ac.DocumentKind.INVOICE, reference="r"))
     assert len(recorder.arrivals) == 4  # 503, 200, the timed-out create, the create after the refused connect
+
+
+def test_a_deduplicated_create_that_never_answers_is_still_ambiguous(clock: FakeClock) -> None:
+    recorder = Recorder(clock, [httpx.ReadTimeout] * 10)
+    client = make_client(clock, recorder, provider=Echo(token="dedup-2", deduplicated=True), max_retries=2)
+    with pytest.raises(ac.AmbiguousOutcome) as caught:
+        client.run(client.provider.create())  # type: ignore[attr-defined]
+    assert caught.value.retry_safe  # the provider deduplicates: sending again is safe
+    assert len(recorder.arrivals) == 3

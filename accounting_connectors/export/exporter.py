@@ -363,7 +363,8 @@ class _Tally:
 
     def add(self, result: ExportResult) -> None:
         self.report.add(result)
-        if result.status is ExportStatus.FAILED and self.stop_on_failure:
+        # An uncertain document is a failure to confirm: stop there too.
+        if result.status in (ExportStatus.FAILED, ExportStatus.UNCERTAIN) and self.stop_on_failure:
             self.stopped = True
         if self.on_result is not None:
             self.on_result(result)

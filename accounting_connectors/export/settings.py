@@ -80,6 +80,11 @@ class IntegrationSettings:
         for local, target in self.payment_types.items():
             if not (isinstance(target, str) and target.strip()):
                 raise ConfigurationError(f"payment_types[{local!r}] must name a provider payment type")
+        if not isinstance(self.unmapped_series, SeriesRule):
+            raise ConfigurationError(
+                f"unmapped_series must be SeriesRule.PROVIDER_DEFAULT or SeriesRule.DO_NOT_SEND, "
+                f"not {self.unmapped_series!r}"
+            )
         if isinstance(self.unmapped_payment, str) and not self.unmapped_payment.strip():
             raise ConfigurationError("unmapped_payment must name a provider payment type or be PaymentFallback.FAIL")
         if self.warehouse is not None and not self.transfer_sku:

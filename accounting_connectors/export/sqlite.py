@@ -104,9 +104,15 @@ class SQLiteLedger:
             return Decision(Verdict.BUSY, entry)
 
     def complete(self, key: LedgerKey, owner: str, document: SentDocument) -> None:
-        """Record that the document was issued."""
+        """Record that the document was issued.
+
+        This is the truth whoever holds the entry: an exporter presumed dead (its lease
+        ran out) that still gets its answer records it over the other's intent or hold.
+        """
         with self._transaction() as db:
-            self._settle(db, key, owner, LedgerState.SENT, document=document)
+            entry = self._row(db, key)
+            if entry is not None and entry.state is not LedgerState.SENT:
+                self._write(db, key, LedgerState.SENT, entry.fingerprint, owner, document=document)
 
     def fail(self, key: LedgerKey, owner: str, message: str) -> None:
         """Record that nothing was issued."""

@@ -12,8 +12,20 @@ from __future__ import annotations
 
 from .clock import FakeClock
 from .faults import Fault, FaultPlan
+from .ifirma import IFirmaFake
+from .infakt import InFaktFake
 from .pdf import make_pdf
 from .server import serve
 from .smartbill import SmartBillFake, StoredDocument
 
-__all__ = ["Fault", "FaultPlan", "FakeClock", "SmartBillFake", "StoredDocument", "make_pdf", "serve"]
+__all__ = [
+    "FakeClock",
+    "Fault",
+    "FaultPlan",
+    "IFirmaFake",
+    "InFaktFake",
+    "SmartBillFake",
+    "StoredDocument",
+    "make_pdf",
+    "serve",
+]
