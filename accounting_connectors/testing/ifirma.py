@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -40,6 +39,7 @@ from typing import Any
 import attrs
 import httpx
 
+from accounting_connectors.testing.base import FakeProvider
 from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.faults import Fault, FaultPlan, connect_error, normalize_path, read_timeout
 from accounting_connectors.testing.pdf import make_pdf
@@ -315,7 +315,7 @@ def _key_name(rel: str) -> str:
     return "faktura"
 
 
-class IFirmaFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class IFirmaFake(FakeProvider):
     """The iFirma API, in memory, as an httpx transport (sync and async).
 
     One lock serialises all requests, so many threads may share it.
@@ -329,6 +329,9 @@ class IFirmaFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
             relative to ``/iapi/`` (``"fakturakraj.json"``).
     """
 
+    origin = f"https://{_HOST}"
+    """Scheme and host of the real service, for :func:`~accounting_connectors.testing.serve`."""
+
     def __init__(
         self,
         username: str = DEFAULT_USER,
@@ -340,6 +343,7 @@ class IFirmaFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
         per_minute: int = 100,
         per_day: int = 15_000,
     ) -> None:
+        super().__init__()
         self.username = username
         self.keys = dict(keys)
         self.clock = clock if clock is not None else FakeClock()
@@ -350,7 +354,6 @@ class IFirmaFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.faults = FaultPlan()
         self.limit_hits = 0
         self.month_moves = 0
-        self._lock = threading.RLock()
         today = self._today()
         year, month = accounting_month or (today.year, today.month)
         self._month = year * 12 + month - 1
@@ -360,8 +363,6 @@ class IFirmaFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
             self.add_series(name)
         self._docs: dict[int, _Doc] = {}
         self._payments: list[StoredPayment] = []
-        self._requests: list[httpx.Request] = []
-        self._dropped: list[httpx.Request] = []
         self._calls: dict[str, collections.deque[float]] = {}
         self._next_id = 1000
 
@@ -420,18 +421,6 @@ class IFirmaFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
         with self._lock:
             return list(self._payments)
 
-    @property
-    def requests(self) -> list[httpx.Request]:
-        """Every request that reached the fake (those lost to a connection reset excluded)."""
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def dropped_requests(self) -> list[httpx.Request]:
-        """Requests lost to :attr:`Fault.CONNECTION_RESET`."""
-        with self._lock:
-            return list(self._dropped)
-
     def used_today(self, user: str | None = None) -> int:
         """Requests counted against ``user``'s daily limit in the last 24 hours."""
         with self._lock:
@@ -439,21 +428,6 @@ class IFirmaFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return sum(1 for t in self._calls.get(user or self.username, ()) if t > now - 86_400)
 
     # ------------------------------------------------------------------ transport API
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer ``request`` as iFirma would (sync transport entry point)."""
-        request.read()
-        return self._handle(request)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer ``request`` as iFirma would (async transport entry point)."""
-        await request.aread()
-        return self._handle(request)
-
-    def close(self) -> None:
-        """Nothing to release; the fake's state outlives its clients."""
-
-    async def aclose(self) -> None:
-        """Nothing to release; the fake's state outlives its clients."""
 
     # ------------------------------------------------------------------ core
     def _handle(self, request: httpx.Request) -> httpx.Response:

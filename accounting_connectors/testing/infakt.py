@@ -52,7 +52,6 @@ import collections
 import datetime as dt
 import json
 import re
-import threading
 import uuid as uuid_module
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -61,6 +60,7 @@ from typing import Any, TypeAlias
 import attrs
 import httpx
 
+from accounting_connectors.testing.base import FakeProvider
 from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.faults import Fault, FaultPlan, connect_error, normalize_path, read_timeout
 from accounting_connectors.testing.pdf import make_pdf
@@ -262,7 +262,7 @@ class _Reply:
 _Handler: TypeAlias = Callable[[httpx.Request, list[str]], _Reply]
 
 
-class InFaktFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class InFaktFake(FakeProvider):
     """inFakt API v3, in memory, as an httpx transport (sync and async, thread-safe).
 
     Configuration attributes (mutable between requests):
@@ -277,6 +277,9 @@ class InFaktFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
             relative to ``/api/v3/``, e.g. ``"async/invoices.json"``.
     """
 
+    origin = f"https://{HOSTS[0]}"
+    """Scheme and host of the real service, for :func:`~accounting_connectors.testing.serve`."""
+
     def __init__(
         self,
         api_key: str = "demo-key",
@@ -289,6 +292,7 @@ class InFaktFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
         write_limit: int = 150,
         rate_window: float = 60.0,
     ) -> None:
+        super().__init__()
         self.api_key = api_key
         self.clock = clock if clock is not None else FakeClock()
         self.task_polls = task_polls
@@ -304,14 +308,11 @@ class InFaktFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.ignored_fields: list[str] = []
         """Paths of fields received that inFakt does not define (it ignores them silently)."""
 
-        self._lock = threading.RLock()
         self._docs: dict[str, _Doc] = {}
         self._tasks: dict[str, _Task] = {}
         self._clients: dict[int, dict[str, Any]] = {}
         self._counters: dict[tuple[str, str], int] = {}
         self._task_failures: list[dict[str, list[str]]] = []
-        self._requests: list[httpx.Request] = []
-        self._dropped: list[httpx.Request] = []
         self._calls: dict[bool, collections.deque[int]] = {True: collections.deque(), False: collections.deque()}
         self._next_id = 1000
         self._routes: list[tuple[str, re.Pattern[str], _Handler]] = [
@@ -380,34 +381,7 @@ class InFaktFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
         with self._lock:
             return [task.reference for task in self._tasks.values() if not task.done]
 
-    @property
-    def requests(self) -> list[httpx.Request]:
-        """Every request that reached the fake (not those lost to ``CONNECTION_RESET``)."""
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def dropped_requests(self) -> list[httpx.Request]:
-        """Requests lost to ``CONNECTION_RESET``."""
-        with self._lock:
-            return list(self._dropped)
-
     # ------------------------------------------------------------------ transport API
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer ``request`` as inFakt would (sync transport entry point)."""
-        request.read()
-        return self._handle(request)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer ``request`` as inFakt would (async transport entry point)."""
-        await request.aread()
-        return self._handle(request)
-
-    def close(self) -> None:
-        """Nothing to release; the fake's state outlives clients using it."""
-
-    async def aclose(self) -> None:
-        """Nothing to release; the fake's state outlives clients using it."""
 
     # ------------------------------------------------------------------ core
     def _handle(self, request: httpx.Request) -> httpx.Response:

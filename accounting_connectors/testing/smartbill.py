@@ -35,7 +35,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeAlias
@@ -43,6 +42,7 @@ from typing import Any, TypeAlias
 import attrs
 import httpx
 
+from accounting_connectors.testing.base import FakeProvider
 from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.faults import (
     Fault,
@@ -477,7 +477,7 @@ def _status_error_body(text: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------
 # The fake
 # ---------------------------------------------------------------------------------------
-class SmartBillFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class SmartBillFake(FakeProvider):
     """SmartBill Cloud REST API, in memory, as an httpx transport.
 
     Use as ``httpx.Client(transport=fake)`` or ``httpx.AsyncClient(transport=fake)``;
@@ -500,7 +500,7 @@ class SmartBillFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """
 
     origin = f"https://{_HOST}"
-    """Scheme and host of the real service; :func:`~accounting_connectors.testing.server.serve` uses it."""
+    """Scheme and host of the real service, for :func:`~accounting_connectors.testing.serve`."""
 
     def __init__(
         self,
@@ -518,6 +518,7 @@ class SmartBillFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
         warehouses: Iterable[str] = (),
         use_product_codes: bool = False,
     ) -> None:
+        super().__init__()
         self.username = username
         self.token = token
         self.company_vat_code = company_vat_code
@@ -539,14 +540,11 @@ class SmartBillFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.penalties = 0
 
         # RLock: helpers called with the lock held may take it again.
-        self._lock = threading.RLock()
         self._companies: dict[str, str] = {}  # normalised CIF -> CIF as registered
         self._series: dict[str, dict[str, _Series]] = {}
         self._default_series: dict[tuple[str, str], str] = {}
         self._records: list[_Record] = []
         self._drafts: list[_Record] = []
-        self._requests: list[httpx.Request] = []
-        self._dropped: list[httpx.Request] = []
         self._windows: dict[str, _Window] = {}
         self._next_id = 100_000
         self.add_company(company_vat_code)
@@ -663,38 +661,7 @@ class SmartBillFake(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 return doc
         return None
 
-    @property
-    def requests(self) -> list[httpx.Request]:
-        """Every request that reached the fake, including rejected ones.
-
-        Requests dropped by :attr:`Fault.CONNECTION_RESET` never arrived, so they are in
-        :attr:`dropped_requests` instead.
-        """
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def dropped_requests(self) -> list[httpx.Request]:
-        """Requests lost to :attr:`Fault.CONNECTION_RESET`."""
-        with self._lock:
-            return list(self._dropped)
-
     # ------------------------------------------------------------------ transport API
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer ``request`` as SmartBill would (sync transport entry point)."""
-        request.read()
-        return self._handle(request)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer ``request`` as SmartBill would (async transport entry point)."""
-        await request.aread()
-        return self._handle(request)
-
-    def close(self) -> None:
-        """Nothing to release; the fake's state outlives clients using it."""
-
-    async def aclose(self) -> None:
-        """Nothing to release; the fake's state outlives clients using it."""
 
     # ------------------------------------------------------------------ core
     def _handle(self, request: httpx.Request) -> httpx.Response:
