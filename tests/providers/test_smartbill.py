@@ -8,11 +8,14 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 import accounting_connectors as ac
+from accounting_connectors.provider import dump_json
 from accounting_connectors.providers.smartbill import SmartBill
 from accounting_connectors.ratelimit import CredentialLimiter
 from accounting_connectors.testing.clock import FakeClock
@@ -543,3 +546,63 @@ def test_every_supported_capability_works_against_the_fake(
     capability: ac.Capability, connect: Any, smartbill_fake: SmartBillFake
 ) -> None:
     exercise(capability, connect(receipt_series="CHT"), smartbill_fake)
+
+
+def expected_products(document: ac.Invoice, warehouse: str) -> list[dict[str, Any]]:
+    """SmartBill's products for an invoice, spelled out field by field from the Swagger."""
+    products: list[dict[str, Any]] = []
+    for line in document.lines:
+        product: dict[str, Any] = {
+            "name": line.name,
+            "isDiscount": False,
+            "measuringUnitName": line.unit,
+            "currency": document.currency,
+            "quantity": line.quantity,
+            "price": line.unit_price,
+            "isTaxIncluded": document.prices_include_vat,
+            "taxName": f"Cota {line.vat.percent}",
+            "taxPercentage": line.vat.percent,
+            "isService": line.is_service,
+            "saveToDb": False,
+            "warehouseName": warehouse if document.use_stock and not line.is_service else "",
+        }
+        if line.sku:
+            product["code"] = line.sku
+        products.append(product)
+        if line.discount_percent is not None:
+            products.append(
+                {
+                    "name": f"Discount {line.name}",
+                    "isDiscount": True,
+                    "numberOfItems": 1,
+                    "measuringUnitName": line.unit,
+                    "currency": document.currency,
+                    "isTaxIncluded": document.prices_include_vat,
+                    "taxName": f"Cota {line.vat.percent}",
+                    "taxPercentage": line.vat.percent,
+                    "discountType": 2,
+                    "discountPercentage": line.discount_percent,
+                }
+            )
+    return products
+
+
+@settings(max_examples=80, deadline=None)
+@given(invoices(), st.booleans())
+def test_products_are_written_exactly(document: ac.Invoice, stock: bool) -> None:
+    lines = [line for line in document.lines if line.vat.kind is ac.VatKind.RATE] or [LINE_21]
+    document = attrs.evolve(
+        document,
+        lines=lines,
+        payment=None,
+        series=None,
+        use_stock=stock and all(line.sku or line.is_service for line in lines),
+        warehouse="Depozit central",
+    )
+    provider = SmartBill(**CREDENTIALS)
+    taxes = [(f"Cota {line.vat.percent}", line.vat.percent) for line in document.lines]
+    body = json.loads(dump_json(provider._invoice_body(document, taxes)), parse_float=Decimal)
+    assert body["products"] == expected_products(document, "Depozit central")
+
+
+LINE_21 = ac.Line(name="x", quantity=1, unit="buc", unit_price="1.00", vat=ac.VatRate.of(21))
