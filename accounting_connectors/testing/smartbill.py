@@ -1522,7 +1522,8 @@ class SmartBillFake(FakeProvider):
             text.append("ANULATA")
         return make_pdf("\n".join(text))
 
-    def _put_cancel(self, request: httpx.Request, body: dict[str, Any]) -> _Reply:
+    def _queried_invoice(self, request: httpx.Request) -> tuple[str, str, str, _Record]:
+        """The invoice named by ``cif``, series and ``number`` in the query, or SmartBill's error."""
         company, series, number = self._target(
             request,
             cif_text=_ERR_CIF_QUERY_SHORT,
@@ -1532,6 +1533,10 @@ class SmartBillFake(FakeProvider):
         record = self._find_record(company, series, number)
         if record is None:
             raise _ApiError(_ERR_INVOICE_NOT_FOUND.format(doc=_doc(series, number)))
+        return company, series, number, record
+
+    def _put_cancel(self, request: httpx.Request, body: dict[str, Any]) -> _Reply:
+        company, series, number, record = self._queried_invoice(request)
         if record.cancelled:
             raise _ApiError(_ERR_ALREADY_CANCELLED.format(doc=_doc(series, number)))
         if record.use_stock and record.reversed_by is not None:
@@ -1544,30 +1549,14 @@ class SmartBillFake(FakeProvider):
         return _Reply(200, self._message(_MSG_CANCELLED.format(doc=f"{series}{number}")))
 
     def _put_restore(self, request: httpx.Request, body: dict[str, Any]) -> _Reply:
-        company, series, number = self._target(
-            request,
-            cif_text=_ERR_CIF_QUERY_SHORT,
-            series_text=_ERR_QUERY_SERIES,
-            number_text=_ERR_QUERY_NUMBER,
-        )
-        record = self._find_record(company, series, number)
-        if record is None:
-            raise _ApiError(_ERR_INVOICE_NOT_FOUND.format(doc=_doc(series, number)))
+        _, series, number, record = self._queried_invoice(request)
         if not record.cancelled:
             raise _ApiError(_ERR_NOT_CANCELLED.format(doc=_doc(series, number)))
         record.cancelled = False
         return _Reply(200, self._message(_MSG_RESTORED.format(doc=f"{series}{number}")))
 
     def _delete_invoice(self, request: httpx.Request, body: dict[str, Any]) -> _Reply:
-        company, series, number = self._target(
-            request,
-            cif_text=_ERR_CIF_QUERY_SHORT,
-            series_text=_ERR_QUERY_SERIES,
-            number_text=_ERR_QUERY_NUMBER,
-        )
-        record = self._find_record(company, series, number)
-        if record is None:
-            raise _ApiError(_ERR_INVOICE_NOT_FOUND.format(doc=_doc(series, number)))
+        company, series, number, record = self._queried_invoice(request)
         self._remove_last(company, record)
         # The number may be issued again; collections recorded against the deleted
         # invoice must not count towards its successor.
