@@ -59,7 +59,9 @@ def demo_invoice(issue_date: dt.date | None = None) -> Invoice:
             is_company=True,
             registration_number="J12/3456/2020",
             email="contabilitate@exemplu.ro",
-            address=Address(street="Str. Memorandumului 28", city="Cluj-Napoca", region="Cluj", postal_code="400114"),
+            address=Address(
+                street="Str. Memorandumului 28", city="Cluj-Napoca", region="Cluj", postal_code="400114", country="RO"
+            ),
         ),
         lines=[
             Line(name="Cafea boabe 1 kg", quantity=3, unit="buc", unit_price="89.90", vat=VatRate.of(21)),

@@ -187,13 +187,17 @@ class VatRate:
 
 @attrs.frozen(kw_only=True)
 class Address:
-    """A postal address; ``country`` is ISO 3166-1 alpha-2 (``"RO"``, ``"PL"``)."""
+    """A postal address; ``country`` is ISO 3166-1 alpha-2 (``"RO"``, ``"PL"``).
+
+    The country is required: providers print it, and choose VAT treatment and invoice
+    kind by it, so no default could be right for every one of them.
+    """
 
     street: str | None = attrs.field(default=None, converter=_optional_str)
     city: str | None = attrs.field(default=None, converter=_optional_str)
     postal_code: str | None = attrs.field(default=None, converter=_optional_str)
     region: str | None = attrs.field(default=None, converter=_optional_str)
-    country: str = "RO"
+    country: str
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)

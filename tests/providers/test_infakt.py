@@ -776,7 +776,7 @@ def _keys(value: Any) -> Iterator[str]:
 def test_every_field_name_sent_is_in_the_fact_sheet(connect: Any, infakt_fake: InFaktFake) -> None:
     known = _fact_sheet_names()
     conn = connect()
-    person = ac.Party(name="Anna Nowak", tax_id="123", address=ac.Address(street="a", city="b", postal_code="c"))
+    person = ac.Party(name="Anna Nowak", tax_id="123", address=ac.Address(street="a", city="b", postal_code="c", country="PL"))
     lines = [
         *invoice().lines,
         ac.Line(name="x", quantity=1, unit="szt.", unit_price=10, vat=ac.VatRate.of(23), discount_percent=10),
