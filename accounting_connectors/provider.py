@@ -37,6 +37,9 @@ class Provider:
     """The provider's row of the capability matrix."""
     rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
     """The provider's documented limits, enforced per credential by the drivers."""
+    one_document_at_a_time: ClassVar[bool] = False
+    """Creates share account-wide state (iFirma's accounting month): bulk export sends
+    documents one after another instead of concurrently."""
 
     def credential_fingerprint(self) -> str:
         """A key that is equal for equal credentials and reveals nothing of them."""

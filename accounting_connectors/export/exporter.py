@@ -330,6 +330,13 @@ class _ExportCore:
                 problem = error  # the document is issued all the same; say why there is no PDF
         return attrs.evolve(result, pdf=pdf, url=document.url, document_error=problem)
 
+    def _workers(self) -> int:
+        # One at a time when stopping after a failure (none may be sent after it) or when
+        # the provider's creates share account-wide state.
+        if self.settings.stop_after_failure or self.provider.one_document_at_a_time:
+            return 1
+        return self.settings.max_concurrency
+
     def resolve(self, reference: str, document: SentDocument | None) -> None:
         """Settle an uncertain reference after checking the provider by hand."""
         self.ledger.resolve(self.key(reference), document)
@@ -425,7 +432,7 @@ class Exporter(_ExportCore):
         if not self._checked:
             self.check()
         tally = _Tally(_length(documents), progress, on_result, self.settings.stop_after_failure)
-        workers = 1 if self.settings.stop_after_failure else self.settings.max_concurrency
+        workers = self._workers()
         if workers == 1:
             for document in documents:
                 tally.add(_not_attempted(document) if tally.stopped else self.export(document))
@@ -483,7 +490,7 @@ class AsyncExporter(_ExportCore):
         if not self._checked:
             await self.check()
         tally = _Tally(_length(documents), progress, on_result, self.settings.stop_after_failure)
-        workers = 1 if self.settings.stop_after_failure else self.settings.max_concurrency
+        workers = self._workers()
         in_flight: set[asyncio.Task[ExportResult]] = set()
         async for document in _each(documents):
             if tally.stopped:

@@ -35,6 +35,7 @@ import httpx
 from ..capabilities import Capabilities, Capability, Entry, Support
 from ..errors import (
     AccountingError,
+    AmbiguousOutcome,
     AuthenticationError,
     ConfigurationError,
     NotFound,
@@ -149,10 +150,13 @@ _MAX_LENGTHS: Mapping[str, int] = {
 
 _MAX_PAID = Decimal(100_000_000)
 
+_CONTENT_TYPE = "application/json; charset=UTF-8"
+
 # Not-found has no documented Kod; iFirma's texts say "nie znaleziono" (UNCERTAIN).
 _NOT_FOUND = re.compile(r"(?i)nie\s+znaleziono|not\s+found")
 # Exceeding the limit is not documented either (UNCERTAIN): HTTP 429 or a text naming the limit.
-_LIMIT_TEXT = re.compile(r"(?i)limit\s+zapyta|przekroczono\s+limit")
+# "Przekroczono limit dokumentów" is the monthly document quota, not a rate limit.
+_LIMIT_TEXT = re.compile(r"(?i)limit\w*\s+zapyta")
 
 _AUTH_CODES = frozenset({400, 401, 402, 403})
 _PERMISSION_CODES = frozenset({499, 500})
@@ -235,12 +239,17 @@ class IFirma(Provider):
             as the official plugins do.
         max_month_moves: refuse a document more than this many months from the accounting
             month instead of moving it that far.
+        allow_month_back: move the accounting month back for an older document (off by
+            default: it reopens a month the accountant may have closed).
         base_url: the API root.
     """
 
     name: ClassVar[str] = "ifirma"
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     rate_limits: ClassVar[tuple[RateLimit, ...]] = (RateLimit(100, 60.0), RateLimit(15_000, 86_400.0))
+    # Each invoice first moves the account's one accounting month to its own: two sent at
+    # once could pull the month back and forth between them.
+    one_document_at_a_time: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -259,6 +268,7 @@ class IFirma(Provider):
         bank_account: str | None = None,
         align_accounting_month: bool = True,
         max_month_moves: int = 12,
+        allow_month_back: bool = False,
         base_url: str = BASE_URL,
     ) -> None:
         if not isinstance(username, str) or not username.strip():
@@ -295,6 +305,7 @@ class IFirma(Provider):
         self.bank_account = bank_account
         self.align_accounting_month = align_accounting_month
         self.max_month_moves = max_month_moves
+        self.allow_month_back = allow_month_back
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
 
     def __repr__(self) -> str:
@@ -349,6 +360,10 @@ class IFirma(Provider):
             return ServerError(info or f"iFirma server error (HTTP {status})")
         if status >= 300:
             return ProviderError(info or f"unexpected HTTP {status} from iFirma")
+        if call.creates and "Kod" not in envelope:
+            # A create answered without iFirma's envelope (a proxy page, a truncated body):
+            # it may have been stored, so it must reach the caller as an unknown outcome.
+            return ServerError(f"iFirma answered the create with HTTP {status} but without its Kod envelope")
         return None
 
     # Operations.
@@ -435,6 +450,10 @@ class IFirma(Provider):
         if not document.number:
             raise ValidationError("document.number", "iFirma registers payments by the invoice's printed number")
         number = document.number.replace("/", "_")
+        if payment.paid_on is None and kind != DOMESTIC:
+            # iFirma may require Data for invoices not in PLN (UNCERTAIN): refuse here rather
+            # than learn it from a refusal.
+            raise ValidationError("payment.paid_on", f"iFirma needs the payment date for {kind} invoices")
         body: dict[str, Any] = {"Kwota": json_number(payment.amount)}
         if payment.paid_on is not None:
             # Without Data iFirma records its own default; it may require Data for
@@ -510,7 +529,11 @@ class IFirma(Provider):
     ) -> httpx.Request:
         # json_request serialises the body once (dump_json); the signature is computed over
         # request.content, the very bytes that go on the wire, and the URL as httpx will send it.
-        request = json_request(method, self.base_url + path, body, headers={"Accept": accept})
+        # The official plugins send the JSON content type on every call; Kod 102 is "wrong or
+        # missing content type" (I-DOC), so GETs carry it too. It is not part of the signature.
+        request = json_request(
+            method, self.base_url + path, body, headers={"Accept": accept, "Content-Type": _CONTENT_TYPE}
+        )
         key = self._keys.get(key_name)
         if key is None:
             raise ConfigurationError(f"ifirma needs the {key_name!r} key for this call", provider=self.name)
@@ -522,9 +545,12 @@ class IFirma(Provider):
     def _align_month(self, day: dt.date, operation: str) -> Flow[None]:
         """Move the accounting month to ``day``'s month, as I-OFF ``_setProperAccountancyMonth``.
 
-        Each PUT moves one month (``NAST`` next, ``POPRZ`` previous). A PUT is not
-        idempotent and the driver may retry it after a server error, so the month is
-        read again after the moves and the loop repeats until it matches.
+        Each PUT moves one month (``NAST`` next, ``POPRZ`` previous) and the month is read
+        again after every step: a PUT is not idempotent (the driver may retry one after a
+        server error), and another program on the account may move it too, so only a
+        fresh reading says where it is. Moving back reopens a month the accountant may
+        have closed, so it needs ``allow_month_back``; every move counts against
+        ``max_month_moves``.
         """
         if not self.align_accounting_month:
             return
@@ -536,8 +562,15 @@ class IFirma(Provider):
             distance = target - current
             if distance == 0:
                 return
+            year, month = divmod(current, 12)
+            if distance < 0 and not self.allow_month_back:
+                raise ValidationError(
+                    "issue_date",
+                    f"{day.isoformat()} is before iFirma's accounting month {month + 1:02d}/{year}; the "
+                    "connector does not move it back (allow_month_back=True) since that reopens a month "
+                    "the accountant may have closed. Change the accounting month in iFirma.",
+                )
             if moved + abs(distance) > self.max_month_moves:
-                year, month = divmod(current, 12)
                 raise ValidationError(
                     "issue_date",
                     f"{day.isoformat()} is {abs(distance)} months from iFirma's accounting month "
@@ -545,9 +578,8 @@ class IFirma(Provider):
                     f"months (max_month_moves). Change the accounting month in iFirma.",
                 )
             step = {"MiesiacKsiegowy": "NAST" if distance > 0 else "POPRZ", "PrzeniesDaneZPoprzedniegoRoku": True}
-            for _ in range(abs(distance)):
-                yield Call(self._request("PUT", "abonent/miesiacksiegowy.json", SUBSCRIBER_KEY, step), operation)
-                moved += 1
+            yield Call(self._request("PUT", "abonent/miesiacksiegowy.json", SUBSCRIBER_KEY, step), operation)
+            moved += 1
 
     def _read_back(
         self, created: httpx.Response, kind: str, document_kind: DocumentKind, reference: str, operation: str
@@ -561,8 +593,10 @@ class IFirma(Provider):
         create = _envelope(read_json(created))
         identifier = create.get("Identyfikator")
         if isinstance(identifier, bool) or not isinstance(identifier, int | Decimal | str) or not str(identifier):
-            raise ProviderError(
-                "iFirma accepted the document but returned no Identyfikator",
+            # It was accepted (Kod 0), so it exists: an unknown outcome, never a retry-safe failure.
+            raise AmbiguousOutcome(
+                "iFirma accepted the document but returned no Identyfikator; it is not sent again. "
+                "Check Sprzedaż in iFirma for it.",
                 provider=self.name,
                 operation=operation,
                 response=created,
@@ -669,6 +703,14 @@ class IFirma(Provider):
             # Correction lines have no Rabat (I-BUNDLE CorrectiveInvoicePositionRequest), so
             # a discount is folded into the unit price: same amount, same basis as the original.
             flat = line if line.discount_percent is None else _without_discount(line)
+            if flat.unit_price != flat.unit_price.quantize(_CENT):
+                # A price with fractions of a grosz would be rounded by iFirma and change the
+                # line's amount; refuse instead of correcting by a different sum.
+                raise ValidationError(
+                    f"lines[{index}].discount_percent",
+                    f"iFirma corrections carry no discount, and the discounted unit price "
+                    f"{flat.unit_price} is not a whole grosz",
+                )
             lines.append(self._line(flat, index, DOMESTIC, correction=True))
         body: dict[str, Any] = {
             "PowodKorekty": code,
@@ -901,7 +943,12 @@ def _accounting_month(response: httpx.Response) -> int:
 
 
 def _kind_of(document: SentDocument) -> str:
-    kind = document.raw.get("endpoint", DOMESTIC) if isinstance(document.raw, Mapping) else DOMESTIC
+    # Guessing "domestic" for a document from elsewhere would pay or print the wrong kind.
+    kind = document.raw.get("endpoint") if isinstance(document.raw, Mapping) else None
+    if kind is None:
+        raise ValidationError(
+            "document.raw", "does not say which iFirma invoice kind it is (raw['endpoint'], as send_invoice returns it)"
+        )
     if kind not in INVOICE_KINDS:
         raise ValidationError("document.raw", f"names an unknown iFirma invoice kind {kind!r}")
     return str(kind)

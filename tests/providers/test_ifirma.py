@@ -423,13 +423,17 @@ def test_a_month_behind_is_moved_forward_then_the_invoice_issued(connect: Any, i
     assert sent.number == "1/2026"
     puts = sent_to(ifirma_fake, "abonent/miesiacksiegowy.json", "PUT")
     assert [body_of(r) for r in puts] == [{"MiesiacKsiegowy": "NAST", "PrzeniesDaneZPoprzedniegoRoku": True}] * 2
-    # read month, move twice, read again to confirm, create, read the number back
-    assert [r.method for r in ifirma_fake.requests] == ["GET", "PUT", "PUT", "GET", "POST", "GET"]
+    # read the month and move one step, twice; read it again to confirm; create; read the number
+    assert [r.method for r in ifirma_fake.requests] == ["GET", "PUT", "GET", "PUT", "GET", "POST", "GET"]
 
 
-def test_a_month_ahead_is_moved_back(connect: Any, ifirma_fake: IFirmaFake) -> None:
+def test_a_month_ahead_is_not_moved_back_unless_allowed(connect: Any, ifirma_fake: IFirmaFake) -> None:
     ifirma_fake.accounting_month = (2026, 3)
-    connect().send_invoice(invoice())
+    with pytest.raises(ac.ValidationError, match="allow_month_back") as caught:
+        connect().send_invoice(invoice())
+    assert caught.value.field == "issue_date"
+    assert ifirma_fake.month_moves == 0 and sent_to(ifirma_fake, "fakturakraj.json") == []
+    connect(allow_month_back=True).send_invoice(invoice())
     assert ifirma_fake.accounting_month == (2026, 1)
     assert {body_of(r)["MiesiacKsiegowy"] for r in sent_to(ifirma_fake, "abonent/miesiacksiegowy.json", "PUT")} == {
         "POPRZ"
@@ -607,8 +611,9 @@ def test_payments_against_intra_eu_invoices_use_their_type(connect: Any, ifirma_
     sent = conn.send_invoice(wdt)
     conn.record_payment(sent, ac.Payment(method="PRZ", amount="500", paid_on="2026-01-20"))
     assert sent_to(ifirma_fake, f"faktury/wplaty/prz_dostawa_ue_towarow/{sent.number.replace('/', '_')}.json")
-    with pytest.raises(ac.ProviderValidationError, match="Data"):
+    with pytest.raises(ac.ValidationError, match="payment date") as caught:
         conn.record_payment(sent, ac.Payment(method="PRZ", amount="1"))
+    assert caught.value.field == "payment.paid_on"
 
 
 # ---------------------------------------------------------------------------------------- errors
@@ -917,3 +922,86 @@ def test_any_polish_invoice_is_issued_with_the_fakes_totals(document: ac.Invoice
         document.lines, prices_include_vat=document.prices_include_vat, method=TotalsMethod.PER_RATE
     )
     assert stored.gross == totals.total.gross
+
+
+def _answer_create_with(fake: IFirmaFake, content: bytes) -> httpx.MockTransport:
+    """The fake, except that the first create's answer comes back as ``content``."""
+    replaced: list[bool] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        response = fake.handle_request(request)
+        if request.method == "POST" and request.url.path.endswith("fakturakraj.json") and not replaced:
+            replaced.append(True)
+            return httpx.Response(200, content=content)
+        return response
+
+    return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"<html>maintenance</html>", json.dumps({"response": {"Kod": 0, "Informacja": "ok"}}).encode()],
+)
+def test_a_create_answered_oddly_is_ambiguous_never_failed(
+    ifirma_fake: IFirmaFake, fake_clock: FakeClock, content: bytes
+) -> None:
+    from accounting_connectors.export import Exporter, ExportStatus, IntegrationSettings, SQLiteLedger
+
+    conn = ac.connect("ifirma", transport=_answer_create_with(ifirma_fake, content), clock=fake_clock, **CREDENTIALS)
+    with pytest.raises(ac.AmbiguousOutcome):
+        conn.send_invoice(invoice())
+    exporter = Exporter(
+        ac.connect("ifirma", transport=_answer_create_with(ifirma_fake, content), clock=fake_clock, **CREDENTIALS),
+        IntegrationSettings(),
+        SQLiteLedger(":memory:"),
+    )
+    assert exporter.export(invoice(reference="other")).status is ExportStatus.UNCERTAIN
+    assert exporter.export(invoice(reference="other")).status is ExportStatus.UNCERTAIN  # never sent again
+    assert len(sent_to(ifirma_fake, "fakturakraj.json")) == 2
+
+
+def test_the_document_quota_is_not_a_rate_limit() -> None:
+    provider = IFirma(**CREDENTIALS)
+    quota = _response(200, {"response": {"Kod": 201, "Informacja": "Przekroczono limit dokumentów w miesiącu"}})
+    error = provider.error_for(quota, Call(httpx.Request("GET", "https://www.ifirma.pl/iapi/x.json"), "x"), 0.0)
+    assert isinstance(error, ac.ProviderValidationError)
+
+
+def test_every_call_says_its_content_type(connect: Any, ifirma_fake: IFirmaFake) -> None:
+    connect().send_invoice(invoice())
+    assert all(request.headers["Content-Type"].startswith("application/json") for request in ifirma_fake.requests)
+
+
+def test_a_document_that_does_not_say_its_kind_is_refused(connect: Any, ifirma_fake: IFirmaFake) -> None:
+    bare = ac.SentDocument(provider="ifirma", kind=ac.DocumentKind.INVOICE, reference="x", number="1/2026")
+    with pytest.raises(ac.ValidationError) as caught:
+        connect().record_payment(bare, ac.Payment(method="PRZ", amount="1", paid_on="2026-01-20"))
+    assert caught.value.field == "document.raw"
+    assert ifirma_fake.requests == []
+
+
+def test_bulk_export_sends_ifirma_documents_one_at_a_time(ifirma_fake: IFirmaFake, fake_clock: FakeClock) -> None:
+    from accounting_connectors.export import Exporter, IntegrationSettings, SQLiteLedger
+
+    conn = ac.connect("ifirma", transport=ifirma_fake, clock=fake_clock, **CREDENTIALS)
+    exporter = Exporter(conn, IntegrationSettings(max_concurrency=8), SQLiteLedger(":memory:"))
+    assert exporter._workers() == 1
+    report = exporter.export_many(invoice(reference=f"o-{index}") for index in range(5))
+    assert report.sent == 5
+
+
+def test_a_correction_whose_discounted_price_is_not_whole_grosze_is_refused(
+    connect: Any, ifirma_fake: IFirmaFake
+) -> None:
+    odd = ac.Line(
+        name="Kubek", quantity=3, unit="szt.", unit_price="49.90", vat=ac.VatRate.of(23), discount_percent="15"
+    )
+    original = invoice(lines=[odd])
+    conn = connect()
+    sent = conn.send_invoice(original)
+    correction = ac.Correction.full_reversal(
+        reference="k-1", original=original, original_document=sent, reason="ZWR_SPRZ_TOW", issue_date="2026-01-20"
+    )
+    with pytest.raises(ac.ValidationError) as caught:
+        conn.send_correction(correction)
+    assert caught.value.field == "lines[0].discount_percent"
