@@ -129,6 +129,7 @@ PDF_LOCALES = ("pl", "en", "pe")
 # 422 failed. Anything else at 400 or above is read as a failure too, anything else as
 # "still processing" (UNCERTAIN: the full list is not documented).
 _TASK_DONE = 201
+_TASK_REFUSED = 422  # the only documented failure of a task (IF-README)
 
 # Plain VAT treatments and their inFakt symbols (IF-README product table: 23, 8, 5, 0, zw,
 # np). Reverse charge, intra-EU supply and export have no confirmed symbol (UNCERTAIN;
@@ -372,6 +373,9 @@ class InFakt(Provider):
             return PermissionDenied(message or "the API key may not do this, or the IP is blocked (HTTP 403)")
         if status == 404:
             return NotFound(message or "inFakt found no such resource (HTTP 404)")
+        if status == 429 and call.creates:
+            # IF-OL saw 429 after a create that had taken effect: in doubt, like a 5xx.
+            return ServerError(message or "inFakt answered the create with HTTP 429; it may have been accepted")
         if status == 429:
             return RateLimited(
                 message or "inFakt's request limit is exceeded (HTTP 429)",
@@ -407,7 +411,14 @@ class InFakt(Provider):
         document = yield from self._create(_INVOICE, body, invoice.reference)
         if invoice.payment is not None:
             paid_on = invoice.payment.paid_on or invoice.issue_date
+            booked = _grosze_field(document.raw, "gross_price")
             try:
+                if booked is not None and booked != to_grosze(invoice.payment.amount, "payment.amount"):
+                    # inFakt booked another total than ours: do not mark it paid for a sum it
+                    # does not owe. The invoice exists all the same (hence the pending error).
+                    raise ProviderError(
+                        f"inFakt booked a gross total of {from_grosze(booked)}, the payment is {invoice.payment.amount}"
+                    )
                 yield self._mark_paid_call(document, paid_on, "send_invoice")
             except AccountingError as error:
                 raise InFaktTaskPending(
@@ -433,8 +444,26 @@ class InFakt(Provider):
         pairs = self._correction_pairs(correction)
         response = yield self._get(f"invoices/{uuid}.json", operation="send_correction")
         original = _object(response)
-        body = self._correction_body(correction, original, pairs)
+        client_id = original.get("client_id")
+        if isinstance(client_id, bool) or not isinstance(client_id, int):
+            # Invoices go out with the buyer inline, so the original usually has no client
+            # record; a correction needs one (IF-OL, live: "client_id required"), so the
+            # buyer is stored first (POST clients.json). inFakt does not deduplicate clients:
+            # a retried store can leave a second client record, never a second document.
+            client_id = yield from self._store_client(correction.original.buyer)
+        body = self._correction_body(correction, original, pairs, client_id)
         return (yield from self._create(_CORRECTION, body, correction.reference))
+
+    def _store_client(self, party: Party) -> Flow[int]:
+        request = json_request(
+            "POST", self.base_url + "clients.json", {"client": _client_record(party)}, headers=self._headers()
+        )
+        response = yield Call(request, operation="send_correction", writes=True)
+        stored = _object(response)
+        client_id = stored.get("id")
+        if isinstance(client_id, bool) or not isinstance(client_id, int):
+            raise ProviderError("inFakt stored the client but returned no id", provider=self.name, response=response)
+        return client_id
 
     def fetch_pdf(self, document: SentDocument) -> Flow[bytes]:
         """The PDF from ``GET invoices/{uuid}/pdf.json`` (corrections: ``corrective_invoices``).
@@ -506,9 +535,11 @@ class InFakt(Provider):
         gross = _grosze_field(current, "gross_price")
         left = _grosze_field(current, "left_to_pay")
         already_paid = current.get("status") == "paid" or (left is not None and left == 0 and gross)
-        if already_paid or gross is None or to_grosze(payment.amount, "payment.amount") != gross:
+        # Part paid already (left_to_pay below the gross): a whole-invoice mark would book more.
+        partly_paid = left is not None and gross is not None and left != gross
+        if already_paid or partly_paid or gross is None or to_grosze(payment.amount, "payment.amount") != gross:
             total = "unknown" if gross is None else str(from_grosze(gross))
-            state = "already paid" if already_paid else "unpaid"
+            state = "already paid" if already_paid else "partly paid" if partly_paid else "unpaid"
             raise UnsupportedOperation(
                 f"inFakt marks a whole invoice paid and documents no partial payment; "
                 f"{document.number or uuid} totals {total} and is {state}, the payment is "
@@ -516,7 +547,10 @@ class InFakt(Provider):
                 provider=self.name,
                 operation="record_payment",
             )
-        yield self._mark_paid_call(document, payment.paid_on, "record_payment")
+        paid_on = payment.paid_on or _date_of(current.get("invoice_date")) or document.issue_date
+        if paid_on is None:
+            raise ValidationError("payment.paid_on", "inFakt's paid mark needs a date (paid_date)")
+        yield self._mark_paid_call(document, paid_on, "record_payment")
         return SentDocument(
             provider=self.name,
             kind=DocumentKind.PAYMENT,
@@ -532,30 +566,42 @@ class InFakt(Provider):
     def _create(self, kind: _Kind, body: Mapping[str, Any], reference: str) -> Flow[SentDocument]:
         request = json_request("POST", self.base_url + kind.create_path, body, headers=self._headers())
         accepted = yield Call(request, operation=kind.operation, creates=True)
-        envelope = _object(accepted)
-        task = str(envelope.get("invoice_task_reference_number") or "")
+        # From here on inFakt has answered the create with 2xx: whatever goes wrong, the
+        # document may exist, so every failure is an InFaktTaskPending (AmbiguousOutcome),
+        # except a task that definitely failed.
+        envelope = read_json(accepted)
+        task = str(envelope.get("invoice_task_reference_number") or "") if isinstance(envelope, dict) else ""
         if not task:
-            raise ProviderError("inFakt accepted the document but returned no task reference", response=accepted)
+            raise InFaktTaskPending(
+                f"{kind.operation}: inFakt accepted the create (HTTP {accepted.status_code}) but its answer names "
+                "no task; the document may exist. Check the invoice list in inFakt before sending again.",
+                task_reference="",
+                provider=self.name,
+                operation=kind.operation,
+                response=accepted,
+            )
         try:
             final = yield from self._poll(kind, task, envelope)
         except InFaktTaskPending:
             raise
         except AccountingError as error:
             raise self._pending(kind, task, error) from error
-        code = _processing_code(final)
-        if code is not None and code >= 400:
-            # A failed task created nothing: the refusal is final and safe to fix and resend.
-            raise self._task_failed(kind, task, final)
         uuid = str(final.get("invoice_uuid") or "")
+        if _processing_code(final) == _TASK_REFUSED and not uuid:
+            # The one documented failure (IF-README: 422, "Nie udało się stworzyć faktury",
+            # no uuid) created nothing: the refusal is final and safe to fix and resend.
+            raise self._task_failed(kind, task, final)
         try:
-            if not uuid:
-                raise ProviderError(f"inFakt's task {task} finished without an invoice_uuid")
+            if _processing_code(final) != _TASK_DONE or not uuid:
+                # Any other ending is undocumented (IF-PHP2 treats only 201 and 422 as final).
+                raise ProviderError(
+                    f"inFakt's task {task} ended with processing_code {_processing_code(final)} "
+                    f"({final.get('processing_description') or 'no description'})"
+                )
             read = yield self._get(f"{kind.document_path}{uuid}.json", operation=kind.operation)
+            document = _object(read)
         except AccountingError as error:
-            # After the 202 the document may exist whatever failed: never let the caller
-            # believe it is safe to send again.
             raise self._pending(kind, task, error, uuid or None) from error
-        document = _object(read)
         number = document.get("number")
         issue_date = document.get("invoice_date")
         return SentDocument(
@@ -632,14 +678,13 @@ class InFakt(Provider):
         request = json_request("GET", self.base_url + path, headers=self._headers(), params=dict(params or {}) or None)
         return Call(request, operation=operation)
 
-    def _mark_paid_call(self, document: SentDocument, paid_on: dt.date | None, operation: str) -> Call:
+    def _mark_paid_call(self, document: SentDocument, paid_on: dt.date, operation: str) -> Call:
         # IF-OL (live) sends the wrapped form, which answered 201 and marked the invoice
         # paid; IF-PHP1 sends paid_date at the top level. UNCERTAIN which is canonical;
-        # the live-verified wrapped form is used. Without a date inFakt picks its own.
+        # the live-verified wrapped form is used. The date is always sent: the reference
+        # lists paid_date as the mark's parameter and never calls it optional.
         uuid = self._uuid(document, "document")
-        fields: dict[str, Any] = {}
-        if paid_on is not None:
-            fields["paid_date"] = paid_on.isoformat()
+        fields: dict[str, Any] = {"paid_date": paid_on.isoformat()}
         request = json_request(
             "POST", f"{self.base_url}async/invoices/{uuid}/paid.json", {"invoice": fields}, headers=self._headers()
         )
@@ -719,11 +764,19 @@ class InFakt(Provider):
             return service
         if line.discount_percent != line.discount_percent.to_integral_value():
             raise ValidationError(f"{field}.discount_percent", "inFakt takes a discount in whole percent")
-        # The price before the discount, the discount, and the discounted unit price
-        # rounded half-up to a grosz (inFakt's unit prices are whole grosze).
+        # The price before the discount, the discount, and the discounted unit price. All
+        # three must agree exactly, or inFakt and this library could total the line apart
+        # (which one inFakt computes from is not documented): the discounted unit price
+        # must be whole grosze.
+        discounted = effective_unit_price(line)
+        if discounted != discounted.quantize(Decimal("0.01")):
+            raise ValidationError(
+                f"{field}.discount_percent",
+                f"the discounted unit price {discounted} is not whole grosze; inFakt's unit prices are",
+            )
         service["unit_net_price_before_discount"] = to_grosze(line.unit_price, f"{field}.unit_price")
         service["discount"] = int(line.discount_percent)
-        service["unit_net_price"] = round_to_grosze(effective_unit_price(line), f"{field}.unit_price")
+        service["unit_net_price"] = to_grosze(discounted, f"{field}.unit_price")
         return service
 
     def _tax_symbol(self, vat: VatRate, field: str) -> str:
@@ -760,7 +813,11 @@ class InFakt(Provider):
         return pairs
 
     def _correction_body(
-        self, correction: Correction, original: Mapping[str, Any], pairs: Sequence[tuple[Line, Line, str]]
+        self,
+        correction: Correction,
+        original: Mapping[str, Any],
+        pairs: Sequence[tuple[Line, Line, str]],
+        client_id: int,
     ) -> dict[str, Any]:
         invoice = correction.original
         number = original.get("number") or correction.original_document.number
@@ -791,14 +848,9 @@ class InFakt(Provider):
             "correction_reason": symbol,
             "services": services,
         }
-        client_id = original.get("client_id")
-        if isinstance(client_id, int) and not isinstance(client_id, bool):
-            fields["client_id"] = client_id
-        else:
-            # UNCERTAIN: IF-OL saw "client_id required" without it; the README lists the
-            # inline client fields as common to both documents. The original's buyer is
-            # sent inline when the original has no client record.
-            fields.update(_client_fields(invoice.buyer))
+        # IF-OL (live): "client_id required" on corrections, whatever the README's common
+        # fields suggest; the safest reading sends a stored client.
+        fields["client_id"] = client_id
         if symbol != reason:
             # The reason symbol is a code; the caller's words go on the document.
             fields["notes"] = reason
@@ -820,6 +872,38 @@ class InFakt(Provider):
 # ---------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------
+def _client_record(party: Party) -> dict[str, Any]:
+    """The buyer as an inFakt client record (IF-README "Definicja klienta").
+
+    The record's names differ from the invoice's inline ones: ``company_name``,
+    ``postal_code`` (IF-OL, live: ``name``/``post_code`` are dropped and the create 422s);
+    ``country`` is required.
+    """
+    record: dict[str, Any] = {}
+    if party.is_company:
+        record["company_name"] = party.name
+    else:
+        first, _, last = party.name.strip().rpartition(" ")
+        if first:
+            record["first_name"] = first
+        record["last_name"] = last
+    if party.tax_id:
+        record["nip"] = party.tax_id
+    address = party.address
+    if address is not None:
+        for key, value in (("street", address.street), ("city", address.city), ("postal_code", address.postal_code)):
+            if value:
+                record[key] = value
+    if address is None:
+        raise ValidationError("correction.original.buyer.address", "inFakt stores a client with its country")
+    record["country"] = address.country
+    if party.email:
+        record["email"] = party.email
+    if party.phone:
+        record["phone_number"] = party.phone
+    return record
+
+
 def _client_fields(party: Party) -> dict[str, Any]:
     """The buyer as inline ``client_*`` fields of an invoice (IF-README "Definicja faktury").
 
@@ -962,4 +1046,14 @@ def _download_link(body: Any) -> str | None:
         value = body.get(key)
         if isinstance(value, str) and value.startswith("https://"):
             return value
+    return None
+
+
+def _date_of(value: Any) -> dt.date | None:
+    """An ISO date from inFakt's answer, or ``None``."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
     return None

@@ -328,6 +328,7 @@ class InFaktFake(FakeProvider):
             ("GET", re.compile(r"corrective_invoices/([^/]+)/pdf\.json"), self._get_correction_pdf),
             ("GET", re.compile(r"corrective_invoices/([^/]+)\.json"), self._get_correction),
             ("POST", re.compile(r"corrective_invoices\.json"), self._post_bare_correction),
+            ("POST", re.compile(r"clients\.json"), self._post_client),
             ("GET", re.compile(r"vat_rates\.json"), self._get_vat_rates),
         ]
 
@@ -517,6 +518,26 @@ class InFaktFake(FakeProvider):
             raise _ApiError(422, _TASK_FAILED, invalid.errors) from None
         return _Reply(201, self._document_json(doc))
 
+    def _post_client(self, request: httpx.Request, groups: list[str]) -> _Reply:
+        """``POST clients.json`` (IF-README "Definicja klienta"): a stored client and its id."""
+        body = self._json(request)
+        client = body.get("client")
+        if not isinstance(client, dict):
+            raise _ApiError(422, f"client {_REQUIRED}", {"client": [_REQUIRED]})
+        errors: dict[str, list[str]] = {}
+        country = client.get("country")
+        if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country):
+            errors["country"] = [_REQUIRED]  # "country (Alpha-2, required)"
+        # IF-OL (live): a record named with `name` instead of `company_name` (or a person's
+        # names) 422s; inFakt keeps no duplicates check by NIP.
+        if not any(client.get(key) for key in ("company_name", "last_name", "first_name")):
+            errors["company_name"] = [_REQUIRED]
+        if errors:
+            raise _ApiError(422, _TASK_FAILED, errors)
+        client_id = self._allocate_id()
+        self._clients[client_id] = dict(client)
+        return _Reply(201, {"id": client_id, "uuid": str(uuid_module.uuid4()), **client})
+
     def _post_bare_correction(self, request: httpx.Request, groups: list[str]) -> _Reply:
         # IF-OL #1763/#1899: the bare (non-async) route answered 500 on every payload.
         return _Reply(500, {"error": _ERR_CORRECTIVE_500})
@@ -587,7 +608,10 @@ class InFaktFake(FakeProvider):
         if client_id is not None:
             if isinstance(client_id, bool) or not isinstance(client_id, int) or client_id not in self._clients:
                 fail("client_id", "klient nie istnieje")  # text not documented
-        elif not any(document.get(key) for key in ("client_company_name", "client_last_name", "client_first_name")):
+        elif kind == "correction" or not any(
+            document.get(key) for key in ("client_company_name", "client_last_name", "client_first_name")
+        ):
+            # IF-OL (live): a corrective invoice needs a stored client whatever inline fields it has.
             fail("client_id", "client_id required")  # IF-OL's live message
         country = document.get("client_country")
         if country is not None and (not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country)):

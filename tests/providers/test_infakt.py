@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import accounting_connectors as ac
 from accounting_connectors.flow import Call, Sleep
+from accounting_connectors.money import document_totals
 from accounting_connectors.providers.infakt import (
     BASE_URL,
     SANDBOX_URL,
@@ -145,15 +146,20 @@ def test_prices_with_vat_go_as_the_line_gross_value(connect: Any, infakt_fake: I
 
 
 def test_a_net_discount_sends_the_price_before_and_after(connect: Any, infakt_fake: InFaktFake) -> None:
-    line = ac.Line(name="Buty", quantity=1, unit="para", unit_price="99.99", vat=ac.VatRate.of(23), discount_percent=15)
+    line = ac.Line(
+        name="Buty", quantity=1, unit="para", unit_price="100.00", vat=ac.VatRate.of(23), discount_percent=15
+    )
     connect().send_invoice(invoice(lines=[line]))
     service = creates(infakt_fake)[0]["invoice"]["services"][0]
-    # 99.99 x 0.85 = 84.9915, half-up to 84.99
     assert (service["unit_net_price_before_discount"], service["discount"], service["unit_net_price"]) == (
-        9999,
+        10000,
         15,
-        8499,
+        8500,
     )
+    # 99.99 x 0.85 = 84.9915: three numbers that cannot all agree, so it is refused.
+    with pytest.raises(ac.ValidationError) as caught:
+        connect().send_invoice(invoice(lines=[ac.Line(**{**_line_args(line), "unit_price": "99.99"})]))
+    assert caught.value.field == "lines[0].discount_percent"
     with pytest.raises(ac.ValidationError) as caught:
         connect().send_invoice(invoice(lines=[ac.Line(**{**_line_args(line), "discount_percent": "12.5"})]))
     assert caught.value.field == "lines[0].discount_percent"
@@ -395,17 +401,29 @@ def test_connection_reset_before_sending_is_retried(connect: Any, infakt_fake: I
 # ------------------------------------------------------------------ rate limits
 
 
-def test_429_waits_for_retry_after_and_then_succeeds(
+def test_429_on_a_read_waits_for_retry_after_and_then_succeeds(
     connect: Any, infakt_fake: InFaktFake, fake_clock: FakeClock
 ) -> None:
-    # Another program on the same IP used the whole write budget.
+    # Another program on the same IP used the whole read budget.
+    with httpx.Client(transport=infakt_fake, headers={"X-inFakt-ApiKey": KEY}) as other:
+        for _ in range(300):
+            other.get(BASE_URL + "vat_rates.json")
+    start = fake_clock.time()
+    assert connect().list_vat_rates()
+    assert infakt_fake.rate_limited == 1
+    assert fake_clock.time() - start >= 60
+
+
+def test_429_on_a_create_is_in_doubt_and_not_resent(
+    connect: Any, infakt_fake: InFaktFake, fake_clock: FakeClock
+) -> None:
+    # IF-OL saw 429 after creates that had taken effect: the connector never resends one.
     with httpx.Client(transport=infakt_fake, headers={"X-inFakt-ApiKey": KEY}) as other:
         for _ in range(150):
             other.post(BASE_URL + "async/invoices.json", json={"invoice": {}})
-    start = fake_clock.time()
-    sent = connect().send_invoice(invoice())
-    assert sent.number and infakt_fake.rate_limited == 1
-    assert fake_clock.time() - start >= 60
+    with pytest.raises(ac.AmbiguousOutcome):
+        connect().send_invoice(invoice())
+    assert len(creates(infakt_fake)) == 151  # the other program's 150 and our one, never twice
 
 
 def test_429_beyond_the_retry_cap_is_rate_limited_with_retry_at(
@@ -776,7 +794,9 @@ def _keys(value: Any) -> Iterator[str]:
 def test_every_field_name_sent_is_in_the_fact_sheet(connect: Any, infakt_fake: InFaktFake) -> None:
     known = _fact_sheet_names()
     conn = connect()
-    person = ac.Party(name="Anna Nowak", tax_id="123", address=ac.Address(street="a", city="b", postal_code="c", country="PL"))
+    person = ac.Party(
+        name="Anna Nowak", tax_id="123", address=ac.Address(street="a", city="b", postal_code="c", country="PL")
+    )
     lines = [
         *invoice().lines,
         ac.Line(name="x", quantity=1, unit="szt.", unit_price=10, vat=ac.VatRate.of(23), discount_percent=10),
@@ -884,3 +904,121 @@ def test_any_invoice_is_either_sent_once_or_refused_locally_with_a_field(documen
         assert len(calls(fake, "POST", "async/invoices.json")) == 1
         assert [stored.uuid for stored in fake.invoices] == [sent.external_id]
         assert fake.ignored_fields == []
+
+
+def _twisted(fake: InFaktFake, twist: Any) -> httpx.MockTransport:
+    """The fake, with ``twist(request, response)`` free to replace an answer."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return twist(request, fake.handle_request(request))
+
+    return httpx.MockTransport(handler)
+
+
+def _exporter(transport: httpx.BaseTransport, clock: FakeClock) -> Any:
+    from accounting_connectors.export import Exporter, IntegrationSettings, SQLiteLedger
+
+    conn = ac.connect("infakt", api_key=KEY, transport=transport, clock=clock)
+    return Exporter(conn, IntegrationSettings(), SQLiteLedger(":memory:"))
+
+
+@pytest.mark.parametrize(
+    "twist_name",
+    ["create answered with an empty 202", "read-back answered with HTML", "task ended with processing_code 500"],
+)
+def test_anything_odd_after_an_accepted_create_is_held_never_resent(
+    infakt_fake: InFaktFake, fake_clock: FakeClock, twist_name: str
+) -> None:
+    from accounting_connectors.export import ExportStatus
+
+    twisted: list[str] = []
+
+    def twist(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        path = request.url.path
+        if twisted:
+            return response
+        if twist_name.startswith("create") and request.method == "POST" and path.endswith("async/invoices.json"):
+            twisted.append(path)
+            return httpx.Response(202, content=b"")
+        if (
+            twist_name.startswith("read-back")
+            and request.method == "GET"
+            and "/invoices/" in path
+            and "status" not in path
+        ):
+            twisted.append(path)
+            return httpx.Response(200, content=b"<html>maintenance</html>")
+        if twist_name.startswith("task") and "status" in path:
+            twisted.append(path)
+            return httpx.Response(200, json={"processing_code": 500, "processing_description": "Błąd"})
+        return response
+
+    exporter = _exporter(_twisted(infakt_fake, twist), fake_clock)
+    first = exporter.export(invoice())
+    assert first.status is ExportStatus.UNCERTAIN, first
+    assert exporter.export(invoice()).status is ExportStatus.UNCERTAIN
+    assert len(creates(infakt_fake)) == 1
+
+
+def test_the_documented_task_failure_is_final_and_safe_to_fix(infakt_fake: InFaktFake, fake_clock: FakeClock) -> None:
+    from accounting_connectors.export import ExportStatus
+
+    exporter = _exporter(infakt_fake, fake_clock)
+    infakt_fake.fail_next_task()
+    assert exporter.export(invoice()).status is ExportStatus.FAILED
+    assert exporter.export(invoice(notes="fixed")).status is ExportStatus.SENT
+
+
+def test_a_partly_paid_invoice_is_not_marked_paid_whole(connect: Any, infakt_fake: InFaktFake) -> None:
+    conn = connect()
+    sent = conn.send_invoice(invoice())
+
+    def partly(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith(f"invoices/{sent.external_id}.json"):
+            body = json.loads(response.content)
+            body["left_to_pay"] = body["gross_price"] // 2
+            return httpx.Response(200, json=body)
+        return response
+
+    partial = ac.connect("infakt", api_key=KEY, transport=_twisted(infakt_fake, partly), clock=infakt_fake.clock)
+    gross = (
+        Decimal(
+            json.loads(
+                infakt_fake.handle_request(
+                    httpx.Request(
+                        "GET", f"{BASE_URL}invoices/{sent.external_id}.json", headers={"X-inFakt-ApiKey": KEY}
+                    )
+                ).read()
+            )["gross_price"]
+        )
+        / 100
+    )
+    with pytest.raises(ac.UnsupportedOperation, match="partly paid"):
+        partial.record_payment(sent, ac.Payment(method="transfer", amount=gross, paid_on="2026-01-20"))
+
+
+def test_the_paid_mark_always_carries_a_date(connect: Any, infakt_fake: InFaktFake) -> None:
+    conn = connect()
+    sent = conn.send_invoice(invoice())
+    gross = document_totals(invoice().lines, prices_include_vat=False).total.gross
+    conn.record_payment(sent, ac.Payment(method="transfer", amount=gross))
+    marks = [json.loads(r.content) for r in infakt_fake.requests if r.url.path.endswith("/paid.json")]
+    assert marks and all(mark["invoice"].get("paid_date") for mark in marks)
+
+
+def test_a_correction_of_an_inline_buyer_stores_the_client_first(connect: Any, infakt_fake: InFaktFake) -> None:
+    conn = connect()
+    original = invoice()
+    sent = conn.send_invoice(original)
+    reversal = ac.Correction.full_reversal(
+        reference="k-1", original=original, original_document=sent, reason="other", issue_date="2026-01-20"
+    )
+    conn.send_correction(reversal)
+    stored = [json.loads(r.content) for r in infakt_fake.requests if r.url.path.endswith("/clients.json")]
+    assert stored == [{"client": {**stored[0]["client"], "country": original.buyer.address.country}}]  # type: ignore[union-attr]
+    assert stored[0]["client"]["company_name"] == original.buyer.name
+    body = [
+        json.loads(r.content) for r in infakt_fake.requests if r.url.path.endswith("async/corrective_invoices.json")
+    ]
+    assert isinstance(body[0]["corrective_invoice"]["client_id"], int)
+    assert "client_company_name" not in body[0]["corrective_invoice"]

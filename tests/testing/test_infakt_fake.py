@@ -204,11 +204,16 @@ def test_mark_paid(client: httpx.Client, fake: InFaktFake) -> None:
 def test_corrections(client: httpx.Client, fake: InFaktFake) -> None:
     uuid = create(client, invoice())["invoice_uuid"]
     original = client.get(f"invoices/{uuid}.json").json()
+    inline_only = {"corrective_invoice": {"currency": "PLN", "client_company_name": "Sklep Sp. z o.o.", "services": []}}
+    assert "client_id" in create(client, inline_only, "corrective_invoices")["invoice_errors"]  # IF-OL, live
+    assert client.post("clients.json", json={"client": {"name": "Sklep"}}).status_code == 422  # IF-OL: company_name
+    stored_client = client.post("clients.json", json={"client": {"company_name": "Sklep Sp. z o.o.", "country": "PL"}})
+    assert stored_client.status_code == 201
     correction = {
         "corrective_invoice": {
             "currency": "PLN",
             "payment_method": "cash",
-            "client_company_name": "Sklep Sp. z o.o.",
+            "client_id": stored_client.json()["id"],
             "invoice_date": "2026-01-20",
             "corrected_invoice_number": original["number"],
             "corrected_invoice_date": "2026-01-15",
