@@ -122,11 +122,15 @@ class ProviderError(AccountingError):
 
 
 class AuthenticationError(ProviderError):
-    """The credentials were refused (or do not own the company named)."""
+    """The credentials were refused (or do not own the company named); nothing was done."""
+
+    retry_safe_default = True
 
 
 class PermissionDenied(ProviderError):
-    """The credentials are valid but may not do this."""
+    """The credentials are valid but may not do this; nothing was done."""
+
+    retry_safe_default = True
 
 
 class NotFound(ProviderError):

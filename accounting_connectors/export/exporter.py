@@ -285,6 +285,10 @@ class _ExportCore:
                 return self._hold(key, prepared, error.message)
             return (yield from self._reconcile(key, prepared, error.message))
         except AccountingError as error:
+            if not error.retry_safe:
+                # An error that does not vouch that nothing was created (an unexpected answer
+                # to the create) is held like an ambiguous one: a failure would be resent.
+                return self._hold(key, prepared, error.message)
             self.ledger.fail(key, self.owner, str(error))
             return ExportResult(reference=key.reference, status=ExportStatus.FAILED, error=error, message=str(error))
         self.ledger.complete(key, self.owner, sent)

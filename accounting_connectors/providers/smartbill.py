@@ -26,6 +26,7 @@ import httpx
 from ..capabilities import Capabilities, Capability, Entry, Support
 from ..errors import (
     AccountingError,
+    AmbiguousOutcome,
     AuthenticationError,
     ConfigurationError,
     NotFound,
@@ -438,12 +439,14 @@ class SmartBill(Provider):
         self, response: httpx.Response, kind: DocumentKind, reference: str, *, require_number: bool = True
     ) -> SentDocument:
         body = _unwrap(read_json(response))
-        if not isinstance(body, dict):
-            raise ProviderError("SmartBill's answer is not JSON", provider=self.name, response=response)
-        number = str(body.get("number") or "") or None
-        if require_number and number is None:
-            raise ProviderError(
-                f"SmartBill issued no number: {body.get('message') or 'empty answer'}",
+        number = str(body.get("number") or "") or None if isinstance(body, dict) else None
+        if not isinstance(body, dict) or (require_number and number is None):
+            # The create was answered with success (no errorText), so the document may
+            # exist: an answer we cannot read is an unknown outcome, never a failure.
+            what = "is not JSON" if not isinstance(body, dict) else "has no number"
+            raise AmbiguousOutcome(
+                f"SmartBill accepted the request but its answer {what}; it is not sent again. "
+                f"Check SmartBill before sending {reference!r} again.",
                 provider=self.name,
                 response=response,
             )

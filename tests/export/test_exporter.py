@@ -327,3 +327,36 @@ def ac_fingerprint(document: Any) -> str:
     from accounting_connectors.export import fingerprint
 
     return fingerprint(document)
+
+
+def test_an_unreadable_answer_to_a_create_is_held_not_failed(
+    smartbill_fake: SmartBillFake, fake_clock: FakeClock, ledger: SQLiteLedger
+) -> None:
+    import httpx
+
+    garbled: list[bool] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        response = smartbill_fake.handle_request(request)
+        if request.method == "POST" and not garbled:
+            garbled.append(True)
+            return httpx.Response(200, content=b"<html>proxy error</html>")
+        return response
+
+    with ac.connect("smartbill", transport=httpx.MockTransport(handler), clock=fake_clock, **CREDENTIALS) as conn:
+        with pytest.raises(ac.AmbiguousOutcome):
+            conn.send_invoice(invoice("direct"))
+        exporter = Exporter(conn, IntegrationSettings(), ledger)
+        assert exporter.export(invoice()).status is ExportStatus.SENT
+        garbled.clear()
+        held = exporter.export(invoice("order-2"))
+        assert held.status is ExportStatus.UNCERTAIN
+        assert exporter.export(invoice("order-2")).status is ExportStatus.UNCERTAIN
+    assert len(smartbill_fake.invoices()) == 3  # one each; the garbled ones were never resent
+
+
+def test_refusals_that_create_nothing_are_safe_to_send_again() -> None:
+    assert ac.AuthenticationError("no").retry_safe
+    assert ac.PermissionDenied("no").retry_safe
+    assert not ac.ServerError("down").retry_safe
+    assert not ac.ProviderError("odd").retry_safe
