@@ -40,7 +40,7 @@ def make_invoice(lines: int) -> ac.Invoice:
             name="Client SRL",
             tax_id="RO987654",
             is_company=True,
-            address=ac.Address(street="Str. A 1", city="Cluj-Napoca", region="Cluj"),
+            address=ac.Address(street="Str. A 1", city="Cluj-Napoca", region="Cluj", country="RO"),
         ),
         lines=[
             ac.Line(
