@@ -7,6 +7,8 @@ from typing import ClassVar
 
 import httpx
 
+from .faults import Fault, FaultPlan, connect_error
+
 
 class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Base of the fakes: one sync and async transport over a provider's simulated state.
@@ -23,6 +25,21 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._lock = threading.RLock()
         self._requests: list[httpx.Request] = []
         self._dropped: list[httpx.Request] = []
+        self.faults = FaultPlan()
+        """Faults to inject into coming requests."""
+
+    def _arrive(self, request: httpx.Request, path: str, method: str) -> Fault | None:
+        """Log ``request`` as arrived and return the fault planned for it, if any.
+
+        A ``CONNECTION_RESET`` is raised here: that request never arrives. Call with
+        ``self._lock`` held.
+        """
+        fault = self.faults.take(path, method)
+        if fault is Fault.CONNECTION_RESET:
+            self._dropped.append(request)
+            raise connect_error(request)
+        self._requests.append(request)
+        return fault
 
     @property
     def requests(self) -> list[httpx.Request]:

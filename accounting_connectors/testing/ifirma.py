@@ -41,7 +41,7 @@ import httpx
 
 from accounting_connectors.testing.base import FakeProvider
 from accounting_connectors.testing.clock import FakeClock
-from accounting_connectors.testing.faults import Fault, FaultPlan, connect_error, normalize_path, read_timeout
+from accounting_connectors.testing.faults import Fault, normalize_path, read_timeout
 from accounting_connectors.testing.pdf import make_pdf
 
 __all__ = [
@@ -351,7 +351,6 @@ class IFirmaFake(FakeProvider):
         self.super_account = True
         self.per_minute = per_minute
         self.per_day = per_day
-        self.faults = FaultPlan()
         self.limit_hits = 0
         self.month_moves = 0
         today = self._today()
@@ -438,11 +437,7 @@ class IFirmaFake(FakeProvider):
         rel = normalize_path(path[len(_BASE_PATH) :]) if path.startswith(_BASE_PATH) else normalize_path(path)
         method = request.method.upper()
         with self._lock:
-            fault = self.faults.take(rel, method)
-            if fault is Fault.CONNECTION_RESET:
-                self._dropped.append(request)
-                raise connect_error(request)
-            self._requests.append(request)
+            fault = self._arrive(request, rel, method)
             limited = self._count(request)
             if fault is Fault.TIMEOUT_BEFORE_COMMIT:
                 raise read_timeout(request)

@@ -62,7 +62,7 @@ import httpx
 
 from accounting_connectors.testing.base import FakeProvider
 from accounting_connectors.testing.clock import FakeClock
-from accounting_connectors.testing.faults import Fault, FaultPlan, connect_error, normalize_path, read_timeout
+from accounting_connectors.testing.faults import Fault, normalize_path, read_timeout
 from accounting_connectors.testing.pdf import make_pdf
 
 __all__ = [
@@ -302,7 +302,6 @@ class InFaktFake(FakeProvider):
         self.read_limit = read_limit
         self.write_limit = write_limit
         self.rate_window = rate_window
-        self.faults = FaultPlan()
         self.rate_limited = 0
         """How many requests were answered 429."""
         self.ignored_fields: list[str] = []
@@ -394,11 +393,7 @@ class InFaktFake(FakeProvider):
         rel = normalize_path(url.path[len(_BASE_PATH) :]) if url.path.startswith(_BASE_PATH) else url.path
         method = request.method.upper()
         with self._lock:
-            fault = self.faults.take(rel, method)
-            if fault is Fault.CONNECTION_RESET:
-                self._dropped.append(request)
-                raise connect_error(request)
-            self._requests.append(request)
+            fault = self._arrive(request, rel, method)
             retry_after = self._count(method)
             if fault is Fault.TIMEOUT_BEFORE_COMMIT:
                 raise read_timeout(request)

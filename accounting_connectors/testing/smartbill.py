@@ -46,8 +46,6 @@ from accounting_connectors.testing.base import FakeProvider
 from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.faults import (
     Fault,
-    FaultPlan,
-    connect_error,
     normalize_path,
     read_timeout,
 )
@@ -536,7 +534,6 @@ class SmartBillFake(FakeProvider):
         self.check_warehouses = True
         self.use_product_codes = use_product_codes
         self.foreign_reference_prices = False
-        self.faults = FaultPlan()
         self.penalties = 0
 
         # RLock: helpers called with the lock held may take it again.
@@ -672,11 +669,7 @@ class SmartBillFake(FakeProvider):
         rel = normalize_path(url.path[len(_BASE_PATH) :]) if url.path.startswith(_BASE_PATH) else None
         method = request.method.upper()
         with self._lock:
-            fault = self.faults.take(rel if rel is not None else url.path, method)
-            if fault is Fault.CONNECTION_RESET:
-                self._dropped.append(request)
-                raise connect_error(request)
-            self._requests.append(request)
+            fault = self._arrive(request, rel if rel is not None else url.path, method)
             allowed, headers = self._count_call(request)
             if fault is Fault.TIMEOUT_BEFORE_COMMIT:
                 raise read_timeout(request)
