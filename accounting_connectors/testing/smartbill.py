@@ -952,39 +952,11 @@ class SmartBillFake(FakeProvider):
         total = sum((line.gross for line in lines), Decimal(0))
         payment = self._validate_embedded_payment(body.get("payment"), company)
 
-        if _truthy(body.get("isDraft")):
-            # A draft gets no number and does not move the series (Swagger "Ciorna").
-            draft = _Record(
-                kind="invoice",
-                company=company,
-                company_vat_code=cif,
-                series=series.name,
-                number="",
-                issue_date=issue_date,
-                body=body,
-                document_id=self._allocate_id(),
-                currency=currency,
-                language=language,
-                total=total,
-                client_name=client_name,
-                client_vat=_text(client.get("vatCode")) or "",
-                use_stock=use_stock,
-                draft=True,
-            )
-            self._drafts.append(draft)
-            reply: dict[str, Any] = {
-                "errorText": "",
-                "message": "",
-                "number": "",
-                "series": series.name,
-                "url": "",
-            }
-            if links:
-                reply.update(self._links(draft))
-            return _Reply(200, reply)
-
-        number = _pad(series.next_number)
-        series.next_number += 1
+        # A draft gets no number and does not move the series (Swagger "Ciorna").
+        draft = _truthy(body.get("isDraft"))
+        number = "" if draft else _pad(series.next_number)
+        if not draft:
+            series.next_number += 1
         record = _Record(
             kind="invoice",
             company=company,
@@ -1000,7 +972,14 @@ class SmartBillFake(FakeProvider):
             client_name=client_name,
             client_vat=_text(client.get("vatCode")) or "",
             use_stock=use_stock,
+            draft=draft,
         )
+        if draft:
+            self._drafts.append(record)
+            reply: dict[str, Any] = {"errorText": "", "message": "", "number": "", "series": series.name, "url": ""}
+            if links:
+                reply.update(self._links(record))
+            return _Reply(200, reply)
         self._records.append(record)
         if payment is not None:
             pay_type, value, receipt_series = payment
