@@ -11,10 +11,6 @@
 
 from __future__ import annotations
 
-# The subpackage `providers` shares its name with the function `providers()`. Importing it
-# first means later imports of its modules never rebind `accounting_connectors.providers`,
-# so the name below stays the function.
-from . import providers as _provider_modules  # noqa: F401
 from .capabilities import Capabilities, Capability, CapabilityMatrix, Support
 from .client import AsyncClient, Client
 from .errors import (

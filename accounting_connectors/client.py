@@ -32,6 +32,7 @@ from .capabilities import Capabilities
 from .clock import SYSTEM_CLOCK, Clock
 from .errors import AccountingError, AmbiguousOutcome, RateLimited, ServerError, Timeout, TransportError
 from .flow import Call, Effect, Flow, Sleep, adrive, drive
+from .limits import parse_retry_after
 from .model import Correction, DocumentKind, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
 from .provider import Provider
 from .ratelimit import CredentialLimiter, Slot, shared_limiter
@@ -156,6 +157,8 @@ class _Policy:
             error.response = response
         self._stamp(error, call)
         if isinstance(error, RateLimited):
+            if error.retry_at is None:
+                error.retry_at = self._retry_at(response)
             wait = None if error.retry_at is None else error.retry_at - self.clock.time()
             if wait is not None and wait <= self.retry_cap:
                 return _Retry(error, delay=max(wait, 0.0))
@@ -165,6 +168,14 @@ class _Policy:
         if isinstance(error, ServerError):
             return self._maybe_ambiguous(error, call)
         return error
+
+    def _retry_at(self, response: httpx.Response) -> float | None:
+        # Retry-After is read here once for every provider, in both of its forms.
+        now = self.clock.time()
+        retry_at = parse_retry_after(response.headers.get("Retry-After"), now)
+        if retry_at is None and self.provider.retry_after_default is not None:
+            retry_at = now + self.provider.retry_after_default
+        return retry_at
 
     def log(self, call: Call, response: httpx.Response | None, started: float) -> None:
         """One DEBUG line per call, credentials redacted."""
@@ -225,9 +236,27 @@ class _ConnectorBase:
         )
 
     @property
+    def name(self) -> str:
+        """The provider's registered name, e.g. ``"smartbill"``."""
+        return self.provider.name
+
+    @property
     def capabilities(self) -> Capabilities:
         """This provider's row of the capability matrix."""
         return self.provider.capabilities
+
+    @property
+    def one_document_at_a_time(self) -> bool:
+        """Whether the provider's creates share account-wide state (bulk export goes one by one)."""
+        return self.provider.one_document_at_a_time
+
+    def account(self) -> str:
+        """The issuing company documents go to, for the send-once ledger (never a credential)."""
+        return self.provider.account()
+
+    def reconcile_hint(self, kind: DocumentKind, reference: str) -> str:
+        """Where a person should look to tell whether an ambiguous create took effect."""
+        return self.provider.reconcile_hint(kind, reference)
 
     def _attribute(self, error: AccountingError) -> None:
         # Errors a flow raises itself (local validation) name the provider too.

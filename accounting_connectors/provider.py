@@ -10,29 +10,65 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import attrs
 import httpx
 
 from .capabilities import Capabilities, Capability
-from .errors import AccountingError, UnsupportedOperation, ValidationError
+from .errors import (
+    AccountingError,
+    AuthenticationError,
+    ConfigurationError,
+    NotFound,
+    PermissionDenied,
+    ProviderError,
+    ProviderValidationError,
+    RateLimited,
+    ServerError,
+    UnsupportedOperation,
+    ValidationError,
+)
 from .flow import Call, Flow
+from .limits import RateLimit, RateLimitState, parse_rate_limit_headers
 from .model import Correction, DocumentKind, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
-from .ratelimit import RateLimit, RateLimitState, parse_rate_limit_headers
+
+DEFAULT_STATUS_ERRORS: Mapping[int, type[ProviderError]] = {
+    400: ProviderValidationError,
+    401: AuthenticationError,
+    403: PermissionDenied,
+    404: NotFound,
+    409: ProviderValidationError,
+    422: ProviderValidationError,
+    429: RateLimited,
+}
+"""The HTTP statuses most providers mean the same way; 5xx is always ``ServerError``."""
 
 
 class Provider:
     """Base class for a provider's sans-I/O connector.
 
-    Subclasses set the class attributes, implement the operations they support and
-    :meth:`error_for`.
+    Subclasses set the class attributes, name their settings class, implement the
+    operations they support and say how their errors read (:meth:`error_message`,
+    :meth:`field_errors`, or the whole of :meth:`error_for` where the provider answers
+    errors under HTTP 200). Build one with :meth:`configure`, which checks the setting
+    names; ``__init__`` takes the settings object.
     """
 
     name: ClassVar[str]
     """The registered name, e.g. ``"smartbill"``."""
+    title: ClassVar[str] = ""
+    """The service's own name as printed (``"SmartBill.ro"``); defaults to :attr:`name`."""
+    country: ClassVar[str] = ""
+    """ISO 3166-1 alpha-2 code of the country whose tax rules the service follows."""
+    settings_class: ClassVar[type[Any]]
+    """The frozen attrs class of this provider's settings (credentials and options)."""
+    status_errors: ClassVar[Mapping[int, type[ProviderError]]] = DEFAULT_STATUS_ERRORS
+    """HTTP status to error class; override only the statuses the provider means otherwise."""
+    retry_after_default: ClassVar[float | None] = None
+    """Seconds to wait after a rate-limit answer that names no ``Retry-After``."""
     capabilities: ClassVar[Capabilities]
     """The provider's row of the capability matrix."""
     rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
@@ -40,6 +76,46 @@ class Provider:
     one_document_at_a_time: ClassVar[bool] = False
     """Creates share account-wide state (iFirma's accounting month): bulk export sends
     documents one after another instead of concurrently."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        """The provider's settings object (an instance of :attr:`settings_class`)."""
+
+    @classmethod
+    def configure(cls, **settings: Any) -> Self:
+        """The provider built from keyword settings, each name checked.
+
+        Raises:
+            ConfigurationError: a setting is unknown or a required one is missing (the
+                message lists the valid ones), or the settings class refused a value.
+        """
+        if not hasattr(cls, "settings_class"):  # transitional: providers not yet on typed settings
+            return cls(**settings)
+        fields = attrs.fields(cls.settings_class)
+        known = [field.name for field in fields]
+        required = [field.name for field in fields if field.default is attrs.NOTHING]
+        unknown = sorted(set(settings) - set(known))
+        missing = [name for name in required if name not in settings]
+        valid = ", ".join(f"{name} (required)" if name in required else name for name in known)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} for {cls.name}; "
+                f"valid settings: {valid}",
+                provider=cls.name,
+            )
+        if missing:
+            raise ConfigurationError(
+                f"missing setting{'s' if len(missing) > 1 else ''} {', '.join(missing)} for {cls.name}; "
+                f"valid settings: {valid}",
+                provider=cls.name,
+            )
+        try:
+            built = cls.settings_class(**settings)
+        except (TypeError, ValueError) as error:
+            if isinstance(error, AccountingError):
+                raise
+            raise ConfigurationError(f"{cls.name} settings: {error}", provider=cls.name) from error
+        return cls(built)
 
     def credential_fingerprint(self) -> str:
         """A key that is equal for equal credentials and reveals nothing of them."""
@@ -65,9 +141,103 @@ class Provider:
     def error_for(self, response: httpx.Response, call: Call, now: float) -> AccountingError | None:
         """Map a response to an error, or ``None`` when it is a success.
 
-        ``now`` is the wall-clock time, for turning "retry in N seconds" into ``retry_at``.
+        ``now`` is the wall-clock time, for turning "retry in N seconds" into ``retry_at``
+        (the driver reads ``Retry-After`` itself when a ``RateLimited`` has none). The
+        default treats HTTP 2xx and 3xx as success and everything else by
+        :meth:`status_error`; providers that report errors under HTTP 200 override it.
         """
-        raise NotImplementedError
+        if response.status_code < 400:
+            return None
+        return self.status_error(response)
+
+    def status_error(self, response: httpx.Response, message: str | None = None) -> ProviderError:
+        """The error for a failed HTTP status, by :attr:`status_errors` (5xx: ``ServerError``).
+
+        ``message`` defaults to :meth:`error_message`; field errors come from
+        :meth:`field_errors`. The provider and operation are stamped by the driver.
+        """
+        status = response.status_code
+        text = message or self.error_message(response) or f"{self.display_name} answered HTTP {status}"
+        cls = ServerError if status >= 500 else self.status_errors.get(status, ProviderError)
+        if issubclass(cls, ProviderValidationError):
+            field_errors = self.field_errors(response) or {"": [text]}
+            return cls(text, field_errors=field_errors, response=response)
+        return cls(text, response=response)
+
+    def error_message(self, response: httpx.Response) -> str | None:
+        """The provider's own error text in ``response``, kept verbatim; ``None`` if it has none.
+
+        The default reads a JSON body's ``message``, ``error`` or ``errorText`` string.
+        """
+        body = read_json(response)
+        if isinstance(body, Mapping):
+            for key in ("message", "error", "errorText", "error_description"):
+                value = body.get(key)
+                if isinstance(value, str) and value.strip():
+                    return value.strip()
+        return None
+
+    def field_errors(self, response: httpx.Response) -> dict[str, list[str]]:
+        """The provider's per-field messages in ``response`` (field name -> messages)."""
+        return {}
+
+    @property
+    def display_name(self) -> str:
+        """The service's printed name (:attr:`title`, else :attr:`name`)."""
+        return self.title or self.name
+
+    # Shared checks and helpers.
+
+    def own_document(self, document: SentDocument, field: str = "document") -> SentDocument:
+        """``document``, after checking this provider issued it.
+
+        Raises:
+            ValidationError: it came from another provider (named at ``field``).
+        """
+        if document.provider != self.name:
+            raise ValidationError(f"{field}.provider", f"is {document.provider!r}, not a {self.display_name} document")
+        return document
+
+    def pdf_bytes(self, response: httpx.Response, what: str = "the document") -> bytes:
+        """The body of ``response`` when it is a PDF.
+
+        Raises:
+            ProviderError: the body does not start with ``%PDF`` (an HTML page, an error).
+        """
+        content = response.content
+        if not content.startswith(b"%PDF"):
+            kind = response.headers.get("Content-Type", "unknown content type")
+            raise ProviderError(
+                f"{self.display_name} did not answer a PDF for {what} ({kind}, {len(content)} bytes)",
+                response=response,
+            )
+        return content
+
+    @staticmethod
+    def payment_types(entries: Iterable[tuple[str, str]], *, receipts: Iterable[str] = ()) -> list[PaymentType]:
+        """A fixed list of payment types from ``(name, description)`` pairs.
+
+        ``receipts`` names the types for which the provider issues a receipt.
+        """
+        issuing = set(receipts)
+        return [PaymentType(name=name, description=text, issues_receipt=name in issuing) for name, text in entries]
+
+    def payment_type_named(self, types: Iterable[PaymentType], name: str, field: str = "payment.method") -> PaymentType:
+        """The payment type called ``name`` (exact, then case-insensitive).
+
+        Raises:
+            ValidationError: no such type; the message lists the valid names.
+        """
+        candidates = list(types)
+        for candidate in candidates:
+            if candidate.name == name:
+                return candidate
+        folded = name.casefold()
+        for candidate in candidates:
+            if candidate.name.casefold() == folded:
+                return candidate
+        names = ", ".join(candidate.name for candidate in candidates)
+        raise ValidationError(field, f"{name!r} is not a {self.display_name} payment type; use one of: {names}")
 
     def rate_limit_state(self, response: httpx.Response) -> RateLimitState | None:
         """What the response's headers say about the rate-limit window, if anything."""
@@ -127,6 +297,23 @@ class Provider:
         Used to reconcile a create whose outcome was ambiguous (``LOOKUP_BY_REFERENCE``).
         """
         raise self.unsupported(Capability.LOOKUP_BY_REFERENCE)
+
+
+def base_url(url: str, *, field: str = "base_url") -> str:
+    """``url`` as a base for relative paths: ``https`` only, no query, one trailing slash.
+
+    Raises:
+        ConfigurationError: not an absolute ``https`` URL (``http`` is allowed only for
+            loopback hosts, where the testing kit serves fakes).
+    """
+    parsed = httpx.URL(url.strip())
+    loopback = parsed.host in ("127.0.0.1", "localhost", "::1")
+    if not parsed.host or parsed.scheme not in ("https", "http") or (parsed.scheme == "http" and not loopback):
+        raise ConfigurationError(f"{field} must be an absolute https URL, not {url!r}")
+    if parsed.query or parsed.fragment:
+        raise ConfigurationError(f"{field} must not carry a query or fragment: {url!r}")
+    text = str(parsed.copy_with(query=None, fragment=None))
+    return text.rstrip("/") + "/"
 
 
 @functools.lru_cache(maxsize=512)

@@ -16,87 +16,25 @@ documented ceiling less the margin.
 
 from __future__ import annotations
 
-import enum
-import hashlib
 import threading
 import weakref
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-
-import attrs
+from collections.abc import Callable, Sequence
 
 from .clock import Clock
 from .errors import RateLimited
+from .limits import RateLimit, RateLimitState, Scope, credential_fingerprint, parse_rate_limit_headers
 
-
-class Scope(enum.Enum):
-    """Which calls a limit counts."""
-
-    ALL = "all"
-    CREATES = "creates"
-    OTHERS = "others"
-    WRITES = "writes"
-    """Calls that change state at the provider (``Call.writes``: POST, PUT, PATCH, DELETE)."""
-    READS = "reads"
-    """Calls that do not write (GET and the like)."""
-
-
-@attrs.frozen
-class RateLimit:
-    """At most ``calls`` calls in any ``per_seconds`` window, for calls in ``scope``.
-
-    ``penalty_seconds`` records the provider's documented punishment for exceeding it
-    (SmartBill: 600 s); it is information for docs and error messages.
-    """
-
-    calls: int
-    per_seconds: float
-    scope: Scope = Scope.ALL
-    penalty_seconds: float | None = None
-
-    def applies(self, creates: bool, writes: bool | None = None) -> bool:
-        """Whether a call (a create or not; a write or not) counts against this limit.
-
-        ``writes`` defaults to ``creates`` (every create writes), for callers that only
-        know whether the call creates.
-        """
-        if self.scope is Scope.ALL:
-            return True
-        if self.scope is Scope.WRITES or self.scope is Scope.READS:
-            writing = creates if writes is None else writes
-            return writing is (self.scope is Scope.WRITES)
-        return creates is (self.scope is Scope.CREATES)
-
-
-@attrs.frozen
-class RateLimitState:
-    """What a provider's response headers say about the current window."""
-
-    remaining: int | None = None
-    reset_at: float | None = None
-    """Wall-clock (Unix) time at which the window frees up, when the provider says."""
-
-
-def parse_rate_limit_headers(
-    headers: Mapping[str, str],
-    *,
-    remaining: str = "X-RateLimit-Remaining",
-    reset: str = "X-RateLimit-Reset",
-) -> RateLimitState | None:
-    """Read the common ``X-RateLimit-Remaining`` / ``X-RateLimit-Reset`` (Unix time) pair."""
-    raw_remaining = headers.get(remaining)
-    if raw_remaining is None:
-        return None
-    try:
-        left = int(raw_remaining)
-    except ValueError:
-        return None
-    reset_at: float | None
-    try:
-        reset_at = float(headers[reset])
-    except (KeyError, ValueError):
-        reset_at = None
-    return RateLimitState(remaining=left, reset_at=reset_at)
+__all__ = [
+    "CredentialLimiter",
+    "RateLimit",
+    "RateLimitState",
+    "Scope",
+    "Slot",
+    "credential_fingerprint",
+    "parse_rate_limit_headers",
+    "shared_limiter",
+]
 
 
 class Slot:
@@ -231,11 +169,6 @@ class CredentialLimiter:
 _LimiterKey = tuple[str, str]
 _limiters: weakref.WeakKeyDictionary[Clock, dict[_LimiterKey, CredentialLimiter]] = weakref.WeakKeyDictionary()
 _registry_lock = threading.Lock()
-
-
-def credential_fingerprint(*parts: str) -> str:
-    """A stable, non-reversible key for a credential (never the secret itself)."""
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:24]
 
 
 def shared_limiter(

@@ -1,4 +1,11 @@
-"""Providers by name: the built-in ones and those added by other packages.
+"""Providers by name: the one list of built-in providers, and those added by other packages.
+
+Everything that differs per provider is derived from :data:`BUILTIN`: :func:`providers`,
+:func:`connect` and :func:`connect_async`, the fake of each provider
+(:func:`fake_class`), the pytest fixture ``<name>_fake``, the command line's ``--sandbox``
+and ``demo --provider NAME``, and the documentation's provider pages. Adding a built-in
+provider is one :class:`Builtin` line here (and its ``connect`` overloads, for type
+checkers).
 
 A third-party package adds a provider by declaring an entry point in the group
 ``accounting_connectors.providers`` whose name is the provider's name and whose object
@@ -11,9 +18,11 @@ is its :class:`~accounting_connectors.provider.Provider` subclass::
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, Required, TypedDict, Unpack, overload
 
+import attrs
 import httpx
 
 from .capabilities import CapabilityMatrix
@@ -23,21 +32,45 @@ from .errors import ConfigurationError
 from .provider import Provider
 from .ratelimit import CredentialLimiter
 
+if TYPE_CHECKING:
+    from .testing.base import FakeProvider
+
 ENTRY_POINT_GROUP = "accounting_connectors.providers"
 
-_BUILTIN: dict[str, str] = {
-    "smartbill": "accounting_connectors.providers.smartbill:SmartBill",
-    "ifirma": "accounting_connectors.providers.ifirma:IFirma",
-    "infakt": "accounting_connectors.providers.infakt:InFakt",
-}
+
+@attrs.frozen
+class Builtin:
+    """A built-in provider: its name, its connector class and its fake.
+
+    ``connector`` and ``fake`` are ``"module:Class"`` targets, imported only when used.
+    """
+
+    name: str
+    connector: str
+    fake: str
 
 
-def _load(target: str) -> type[Provider]:
+BUILTIN: tuple[Builtin, ...] = (
+    Builtin(
+        "smartbill",
+        "accounting_connectors.connectors.smartbill:SmartBill",
+        "accounting_connectors.testing.smartbill:SmartBillFake",
+    ),
+    Builtin(
+        "infakt", "accounting_connectors.connectors.infakt:InFakt", "accounting_connectors.testing.infakt:InFaktFake"
+    ),
+    Builtin(
+        "ifirma", "accounting_connectors.connectors.ifirma:IFirma", "accounting_connectors.testing.ifirma:IFirmaFake"
+    ),
+)
+"""The built-in providers, in the order of the product table."""
+
+_BY_NAME = {entry.name: entry for entry in BUILTIN}
+
+
+def _load(target: str) -> Any:
     module_name, _, attribute = target.partition(":")
-    loaded = getattr(importlib.import_module(module_name), attribute)
-    if not (isinstance(loaded, type) and issubclass(loaded, Provider)):
-        raise ConfigurationError(f"{target} is not a Provider subclass")
-    return loaded
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 def _plugins() -> dict[str, str]:
@@ -46,70 +79,117 @@ def _plugins() -> dict[str, str]:
 
 def providers() -> list[str]:
     """Names of the installed providers, built-in and plugins, sorted."""
-    return sorted({**_plugins(), **_BUILTIN})
+    return sorted({**_plugins(), **_BY_NAME})
+
+
+def builtin_providers() -> list[str]:
+    """Names of the built-in providers (each has a fake in the testing kit), in table order."""
+    return [entry.name for entry in BUILTIN]
 
 
 def provider_class(name: str) -> type[Provider]:
-    """The :class:`Provider` subclass registered as ``name``."""
-    target = _BUILTIN.get(name) or _plugins().get(name)
+    """The :class:`Provider` subclass registered as ``name``.
+
+    Raises:
+        ConfigurationError: no provider has that name, or a plugin's entry point does not
+            load to a ``Provider`` subclass.
+    """
+    entry = _BY_NAME.get(name)
+    target = entry.connector if entry is not None else _plugins().get(name)
     if target is None:
         raise ConfigurationError(f"no provider named {name!r}; installed: {', '.join(providers())}")
-    return _load(target)
+    try:
+        loaded = _load(target)
+    except Exception as error:  # a broken plugin must not take the rest down with it
+        raise ConfigurationError(f"provider {name!r} ({target}) failed to load: {error}") from error
+    if not (isinstance(loaded, type) and issubclass(loaded, Provider)):
+        raise ConfigurationError(f"{target} is not a Provider subclass")
+    return loaded
 
 
-def connect(
-    provider: str,
-    *,
-    transport: httpx.BaseTransport | None = None,
-    timeout: httpx.Timeout | float | None = None,
-    http_client: httpx.Client | None = None,
-    clock: Clock | None = None,
-    max_retries: int = 3,
-    retry_cap: float = 60.0,
-    limiter: CredentialLimiter | None = None,
-    **settings: Any,
-) -> Client:
+def fake_class(name: str) -> type[FakeProvider]:
+    """The testing kit's fake of the built-in provider ``name``.
+
+    Raises:
+        ConfigurationError: ``name`` is not a built-in provider (plugins bring their own).
+    """
+    entry = _BY_NAME.get(name)
+    if entry is None:
+        raise ConfigurationError(f"no built-in fake for {name!r}; built-in: {', '.join(builtin_providers())}")
+    loaded: type[FakeProvider] = _load(entry.fake)
+    return loaded
+
+
+class ConnectOptions(TypedDict, total=False):
+    """The driver's own keyword arguments of :func:`connect`, the same for every provider."""
+
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None
+    timeout: httpx.Timeout | float | None
+    http_client: httpx.Client | httpx.AsyncClient | None
+    clock: Clock | None
+    max_retries: int
+    retry_cap: float
+    limiter: CredentialLimiter | None
+
+
+_DRIVER_OPTIONS = frozenset(ConnectOptions.__annotations__)
+
+
+def _split(settings: Mapping[str, Any] | None, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    merged = dict(settings or {})
+    driver: dict[str, Any] = {}
+    for key, value in options.items():
+        (driver if key in _DRIVER_OPTIONS else merged)[key] = value
+    return merged, driver
+
+
+if TYPE_CHECKING:
+    from .connectors.ifirma import IFirmaArgs
+    from .connectors.infakt import InFaktArgs
+    from .connectors.smartbill import SmartBillArgs
+
+
+class _Unchecked(ConnectOptions, total=False):
+    provider_settings: Required[Mapping[str, Any]]
+
+
+@overload
+def connect(provider: Literal["smartbill"], /, **options: Unpack[SmartBillArgs]) -> Client: ...
+@overload
+def connect(provider: Literal["infakt"], /, **options: Unpack[InFaktArgs]) -> Client: ...
+@overload
+def connect(provider: Literal["ifirma"], /, **options: Unpack[IFirmaArgs]) -> Client: ...
+@overload
+def connect(provider: str, settings: Mapping[str, Any], /, **options: Unpack[ConnectOptions]) -> Client: ...
+def connect(provider: str, settings: Mapping[str, Any] | None = None, /, **options: Any) -> Client:
     """A synchronous connector to ``provider``.
 
-    ``settings`` are the provider's credentials and options (for SmartBill ``username``,
-    ``token``, ``company_vat_code``). ``transport`` takes any httpx transport, such as a
-    fake from :mod:`accounting_connectors.testing`.
+    The provider's settings (for SmartBill ``username``, ``token``,
+    ``company_vat_code``) are keyword arguments beside the driver's own
+    (:class:`ConnectOptions`: ``transport``, ``timeout``, ``clock``, ...), or a mapping
+    passed second, which is how a name known only at run time is typed. ``transport``
+    takes any httpx transport, such as a fake from :mod:`accounting_connectors.testing`.
+
+    Raises:
+        ConfigurationError: unknown provider, or an unknown or missing setting (the
+            message lists the valid ones).
     """
-    return Client(
-        provider_class(provider)(**settings),
-        transport=transport,
-        timeout=timeout,
-        http_client=http_client,
-        clock=clock,
-        max_retries=max_retries,
-        retry_cap=retry_cap,
-        limiter=limiter,
-    )
+    provider_settings, driver = _split(settings, options)
+    return Client(provider_class(provider).configure(**provider_settings), **driver)
 
 
-def connect_async(
-    provider: str,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-    timeout: httpx.Timeout | float | None = None,
-    http_client: httpx.AsyncClient | None = None,
-    clock: Clock | None = None,
-    max_retries: int = 3,
-    retry_cap: float = 60.0,
-    limiter: CredentialLimiter | None = None,
-    **settings: Any,
-) -> AsyncClient:
-    """An asynchronous connector to ``provider``; the same methods as coroutines."""
-    return AsyncClient(
-        provider_class(provider)(**settings),
-        transport=transport,
-        timeout=timeout,
-        http_client=http_client,
-        clock=clock,
-        max_retries=max_retries,
-        retry_cap=retry_cap,
-        limiter=limiter,
-    )
+@overload
+def connect_async(provider: Literal["smartbill"], /, **options: Unpack[SmartBillArgs]) -> AsyncClient: ...
+@overload
+def connect_async(provider: Literal["infakt"], /, **options: Unpack[InFaktArgs]) -> AsyncClient: ...
+@overload
+def connect_async(provider: Literal["ifirma"], /, **options: Unpack[IFirmaArgs]) -> AsyncClient: ...
+@overload
+def connect_async(provider: str, settings: Mapping[str, Any], /, **options: Unpack[ConnectOptions]) -> AsyncClient: ...
+def connect_async(provider: str, settings: Mapping[str, Any] | None = None, /, **options: Any) -> AsyncClient:
+    """An asynchronous connector to ``provider``; the same methods as coroutines (see :func:`connect`)."""
+    provider_settings, driver = _split(settings, options)
+    return AsyncClient(provider_class(provider).configure(**provider_settings), **driver)
 
 
 def capability_matrix() -> CapabilityMatrix:

@@ -20,7 +20,7 @@ import httpx
 
 import accounting_connectors as ac
 from accounting_connectors.clock import SYSTEM_CLOCK
-from accounting_connectors.providers.smartbill import SmartBill
+from accounting_connectors.connectors.smartbill import SmartBill
 from accounting_connectors.ratelimit import CredentialLimiter, RateLimit
 
 ANSWER = json.dumps({"errorText": "", "message": "", "number": "0001", "series": "FCT", "url": ""}).encode()

@@ -4,7 +4,7 @@
   ``accounting_connectors.capability_matrix().to_markdown()``, so the published matrix
   is always the one the installed connectors declare.
 * ``<!-- providers-api -->`` becomes a section with the mkdocstrings directive of each
-  module in ``accounting_connectors/providers/``, so a new provider is documented
+  module in ``accounting_connectors/connectors/``, so a new provider is documented
   without editing ``api.md``.
 * ``<!-- testing-kit-api -->`` becomes the mkdocstrings directives for the testing kit.
   mkdocstrings can only find ``accounting_connectors.testing.*`` once ``testing`` is a
@@ -55,9 +55,9 @@ def _testing_kit_api() -> str:
 
 
 def _providers_api() -> str:
-    modules = sorted((_ROOT / "accounting_connectors" / "providers").glob("*.py"))
+    modules = sorted((_ROOT / "accounting_connectors" / "connectors").glob("*.py"))
     return "\n".join(
-        f"::: accounting_connectors.providers.{module.stem}\n    options:\n      heading_level: 3\n"
+        f"::: accounting_connectors.connectors.{module.stem}\n    options:\n      heading_level: 3\n"
         for module in modules
         if not module.stem.startswith("_")
     )

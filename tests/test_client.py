@@ -304,9 +304,22 @@ def test_sync_and_async_clients_expose_the_same_operations() -> None:
     sync.pop("close")
     asynchronous.pop("aclose")
     assert sync.keys() == asynchronous.keys()
+    # What a connector says about itself does no I/O: plain methods on both.
+    info = {"account", "reconcile_hint"}
     for name, signature in sync.items():
         assert signature == asynchronous[name], name
-        assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name
+        assert inspect.iscoroutinefunction(getattr(AsyncClient, name)) is (name not in info), name
+
+
+def test_both_clients_satisfy_the_connector_protocols(smartbill_fake) -> None:
+    from accounting_connectors.connector import AsyncConnector, Connector
+
+    settings = {"username": "demo@example.ro", "token": "demo-token", "company_vat_code": "RO12345678"}
+    with ac.connect("smartbill", settings, transport=smartbill_fake) as sync_client:
+        assert isinstance(sync_client, Connector)
+        assert sync_client.account() == "12345678"
+    async_client = ac.connect_async("smartbill", settings, transport=smartbill_fake)
+    assert isinstance(async_client, AsyncConnector)
 
 
 class AsyncRecorder(Recorder):

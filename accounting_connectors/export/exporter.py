@@ -24,11 +24,10 @@ from typing import Any
 import attrs
 
 from ..capabilities import Capability
-from ..client import AsyncClient, Client
+from ..connector import AsyncConnector, Connector, ConnectorInfo
 from ..errors import AccountingError, AmbiguousOutcome, ConfigurationError, ReferenceConflict, ValidationError
 from ..flow import adrive, drive
 from ..model import Correction, DocumentKind, Invoice, Payment, Receipt, SentDocument
-from ..provider import Provider
 from .ledger import Ledger, LedgerEntry, LedgerKey, Verdict, fingerprint
 from .report import ExportReport, ExportResult, ExportStatus
 from .settings import IntegrationSettings, Numbering, PaymentFallback, SeriesRule
@@ -39,7 +38,6 @@ Document = Invoice | Receipt | Correction
 Progress = Callable[[int, "int | None", str], None]
 """``progress(done, total, reference)``; ``total`` is ``None`` for a stream of unknown length."""
 
-_SEND = {Invoice: "send_invoice", Receipt: "send_receipt", Correction: "send_correction"}
 _KIND = {Invoice: DocumentKind.INVOICE, Receipt: DocumentKind.RECEIPT, Correction: DocumentKind.CORRECTION}
 
 # (owner, key) pairs being exported by this process right now. A PENDING ledger entry of
@@ -51,10 +49,23 @@ _in_flight_lock = threading.Lock()
 
 @attrs.frozen
 class Operation:
-    """A connector call the export flow asks for: ``getattr(connector, name)(*args)``."""
+    """A connector call the export flow asks for.
+
+    ``run`` takes the connector and makes the call: with a :class:`Connector` it returns
+    the result, with an :class:`AsyncConnector` a coroutine of it. ``name`` is the
+    operation's name, for logs and tests.
+    """
 
     name: str
-    args: tuple[Any, ...] = ()
+    run: Callable[[Any], Any] = attrs.field(eq=False, repr=False)
+
+
+def _send(document: Document) -> Operation:
+    if isinstance(document, Invoice):
+        return Operation("send_invoice", lambda connector: connector.send_invoice(document))
+    if isinstance(document, Receipt):
+        return Operation("send_receipt", lambda connector: connector.send_receipt(document))
+    return Operation("send_correction", lambda connector: connector.send_correction(document))
 
 
 ExportFlow = Generator[Operation, Any, ExportResult]
@@ -86,14 +97,14 @@ class _ExportCore:
 
     def __init__(
         self,
-        provider: Provider,
+        connector: ConnectorInfo,
         settings: IntegrationSettings,
         ledger: Ledger,
         *,
         lease_seconds: float,
         clock: Callable[[], float],
     ) -> None:
-        self.provider = provider
+        self._info = connector
         self.settings = settings
         self.ledger = ledger
         self.lease_seconds = lease_seconds
@@ -107,8 +118,8 @@ class _ExportCore:
     # Settings checked against what the provider can do.
 
     def _check_capabilities(self) -> None:
-        capabilities = self.provider.capabilities
-        name = self.provider.name
+        capabilities = self._info.capabilities
+        name = self._info.name
         settings = self.settings
         if settings.numbering is Numbering.EXTERNAL and not capabilities.supports(Capability.EXTERNAL_NUMBERING):
             raise ConfigurationError(
@@ -131,12 +142,14 @@ class _ExportCore:
 
     def check_flow(self) -> Generator[Operation, Any, None]:
         """Check the series and payment-type mappings against the provider's own lists."""
-        capabilities = self.provider.capabilities
-        name = self.provider.name
+        capabilities = self._info.capabilities
+        name = self._info.name
         settings = self.settings
         mapped_series = {local: target for local, target in settings.series.items() if isinstance(target, str)}
         if mapped_series and capabilities.supports(Capability.LIST_SERIES):
-            known = {series.name for series in (yield Operation("list_series"))}
+            known = {
+                series.name for series in (yield Operation("list_series", lambda connector: connector.list_series()))
+            }
             for local, target in mapped_series.items():
                 if target not in known:
                     raise ConfigurationError(
@@ -145,7 +158,10 @@ class _ExportCore:
                         provider=name,
                     )
         if capabilities.supports(Capability.LIST_PAYMENT_TYPES):
-            types = frozenset(payment.name for payment in (yield Operation("list_payment_types")))
+            types = frozenset(
+                payment.name
+                for payment in (yield Operation("list_payment_types", lambda connector: connector.list_payment_types()))
+            )
             targets = dict(settings.payment_types)
             if isinstance(settings.unmapped_payment, str):
                 targets["(unmapped_payment)"] = settings.unmapped_payment
@@ -201,7 +217,7 @@ class _ExportCore:
             if fallback is PaymentFallback.FAIL:
                 raise ValidationError(
                     "payment.method",
-                    f"no {self.provider.name} payment type is mapped for {payment.method!r}: "
+                    f"no {self._info.name} payment type is mapped for {payment.method!r}: "
                     "add it to payment_types or set unmapped_payment",
                 )
             method = fallback
@@ -213,7 +229,7 @@ class _ExportCore:
 
     def key(self, reference: str) -> LedgerKey:
         """The ledger key of ``reference`` at this connector's provider and account."""
-        return LedgerKey(self.provider.name, self.provider.account(), reference)
+        return LedgerKey(self._info.name, self._info.account(), reference)
 
     def is_stale(self, entry: LedgerEntry) -> bool:
         """Whether a PENDING entry's exporter is gone: crashed, or silent past the lease."""
@@ -237,7 +253,7 @@ class _ExportCore:
         try:
             prepared = self.prepare(document)
         except ValidationError as error:
-            error.provider, error.operation = self.provider.name, "export"
+            error.provider, error.operation = self._info.name, "export"
             return ExportResult(reference=reference, status=ExportStatus.FAILED, error=error, message=str(error))
         if prepared is None:
             return ExportResult(reference=reference, status=ExportStatus.SKIPPED, message="its series is not sent")
@@ -263,7 +279,7 @@ class _ExportCore:
                 conflict = ReferenceConflict(
                     f"{reference!r} was already exported with different content ({previous.state.value}); it is "
                     "not sent again. Change the issued document in the accounting system or send a correction.",
-                    provider=self.provider.name,
+                    provider=self._info.name,
                     operation="export",
                 )
                 return ExportResult(
@@ -279,7 +295,7 @@ class _ExportCore:
 
     def _send(self, key: LedgerKey, prepared: Document, *, again: bool = False) -> ExportFlow:
         try:
-            sent = yield Operation(_SEND[type(prepared)], (prepared,))
+            sent = yield _send(prepared)
         except AmbiguousOutcome as error:
             if again:
                 return self._hold(key, prepared, error.message)
@@ -295,13 +311,14 @@ class _ExportCore:
         return ExportResult(reference=key.reference, status=ExportStatus.SENT, document=sent)
 
     def _reconcile(self, key: LedgerKey, prepared: Document, cause: str) -> ExportFlow:
-        capabilities = self.provider.capabilities
+        capabilities = self._info.capabilities
         if capabilities.supports(Capability.NATIVE_IDEMPOTENCY):
             # The provider deduplicates by the reference: sending again cannot issue twice.
             return (yield from self._send(key, prepared, again=True))
         if capabilities.supports(Capability.LOOKUP_BY_REFERENCE):
             try:
-                found = yield Operation("find_document", (_KIND[type(prepared)], key.reference))
+                kind = _KIND[type(prepared)]
+                found = yield Operation("find_document", lambda connector: connector.find_document(kind, key.reference))
             except AccountingError as error:
                 return self._hold(key, prepared, f"{cause}; looking it up failed too: {error}")
             if found is not None:
@@ -311,8 +328,8 @@ class _ExportCore:
         return self._hold(key, prepared, cause)
 
     def _hold(self, key: LedgerKey, prepared: Document, cause: str) -> ExportResult:
-        name = self.provider.name
-        hint = self.provider.reconcile_hint(_KIND[type(prepared)], key.reference)
+        name = self._info.name
+        hint = self._info.reconcile_hint(_KIND[type(prepared)], key.reference)
         message = (
             f"{name} may or may not have issued {key.reference!r} ({cause}). It will not be sent again "
             f"automatically. Check {name}{': ' + hint if hint else ''}; then call "
@@ -327,9 +344,9 @@ class _ExportCore:
         assert document is not None
         pdf: bytes | None = None
         problem: AccountingError | None = None
-        if self.provider.capabilities.supports(Capability.FETCH_PDF):
+        if self._info.capabilities.supports(Capability.FETCH_PDF):
             try:
-                pdf = yield Operation("fetch_pdf", (document,))
+                pdf = yield Operation("fetch_pdf", lambda connector: connector.fetch_pdf(document))
             except AccountingError as error:
                 problem = error  # the document is issued all the same; say why there is no PDF
         return attrs.evolve(result, pdf=pdf, url=document.url, document_error=problem)
@@ -337,7 +354,7 @@ class _ExportCore:
     def _workers(self) -> int:
         # One at a time when stopping after a failure (none may be sent after it) or when
         # the provider's creates share account-wide state.
-        if self.settings.stop_after_failure or self.provider.one_document_at_a_time:
+        if self.settings.stop_after_failure or self._info.one_document_at_a_time:
             return 1
         return self.settings.max_concurrency
 
@@ -398,18 +415,18 @@ class Exporter(_ExportCore):
 
     def __init__(
         self,
-        connector: Client,
+        connector: Connector,
         settings: IntegrationSettings,
         ledger: Ledger,
         *,
         lease_seconds: float = 900.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(connector.provider, settings, ledger, lease_seconds=lease_seconds, clock=clock)
+        super().__init__(connector, settings, ledger, lease_seconds=lease_seconds, clock=clock)
         self.connector = connector
 
     def _perform(self, operation: Operation) -> Any:
-        return getattr(self.connector, operation.name)(*operation.args)
+        return operation.run(self.connector)
 
     def check(self) -> None:
         """Check the settings against the provider's series and payment types now."""
@@ -462,18 +479,18 @@ class AsyncExporter(_ExportCore):
 
     def __init__(
         self,
-        connector: AsyncClient,
+        connector: AsyncConnector,
         settings: IntegrationSettings,
         ledger: Ledger,
         *,
         lease_seconds: float = 900.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(connector.provider, settings, ledger, lease_seconds=lease_seconds, clock=clock)
+        super().__init__(connector, settings, ledger, lease_seconds=lease_seconds, clock=clock)
         self.connector = connector
 
     async def _perform(self, operation: Operation) -> Any:
-        return await getattr(self.connector, operation.name)(*operation.args)
+        return await operation.run(self.connector)
 
     async def check(self) -> None:
         """Check the settings against the provider's series and payment types now."""

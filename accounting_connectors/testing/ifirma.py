@@ -39,7 +39,7 @@ from typing import Any
 import attrs
 import httpx
 
-from accounting_connectors.testing.base import FakeProvider
+from accounting_connectors.testing._legacy_base import LegacyFakeProvider as FakeProvider
 from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.faults import Fault, normalize_path, read_timeout
 from accounting_connectors.testing.pdf import make_pdf

@@ -42,7 +42,7 @@ from typing import Any, TypeAlias
 import attrs
 import httpx
 
-from accounting_connectors.testing.base import FakeProvider
+from accounting_connectors.testing._legacy_base import LegacyFakeProvider as FakeProvider
 from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.faults import (
     Fault,

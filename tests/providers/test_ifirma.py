@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import accounting_connectors as ac
 from accounting_connectors.flow import Call
 from accounting_connectors.money import TotalsMethod, document_totals
-from accounting_connectors.providers.ifirma import (
+from accounting_connectors.connectors.ifirma import (
     DOMESTIC,
     EXPORT_OF_GOODS,
     FOREIGN_CURRENCY,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import accounting_connectors as ac
 from accounting_connectors.flow import Call, Sleep
 from accounting_connectors.money import document_totals
-from accounting_connectors.providers.infakt import (
+from accounting_connectors.connectors.infakt import (
     BASE_URL,
     SANDBOX_URL,
     InFakt,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import accounting_connectors as ac
 from accounting_connectors.provider import dump_json
-from accounting_connectors.providers.smartbill import SmartBill
+from accounting_connectors.connectors.smartbill import SmartBill
 from accounting_connectors.ratelimit import CredentialLimiter
 from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.faults import Fault

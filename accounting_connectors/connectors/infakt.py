@@ -47,6 +47,7 @@ from ..errors import (
     ValidationError,
 )
 from ..flow import Call, Flow, Sleep
+from ..limits import RateLimit, Scope, credential_fingerprint
 from ..model import (
     Correction,
     DocumentKind,
@@ -62,7 +63,6 @@ from ..model import (
 )
 from ..money import TotalsMethod, document_totals, effective_unit_price, line_amount
 from ..provider import Provider, json_number, json_request, read_json
-from ..ratelimit import RateLimit, Scope, credential_fingerprint
 
 __all__ = [
     "BASE_URL",

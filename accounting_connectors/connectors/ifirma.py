@@ -48,6 +48,7 @@ from ..errors import (
     ValidationError,
 )
 from ..flow import Call, Flow
+from ..limits import RateLimit, credential_fingerprint
 from ..model import (
     Correction,
     DocumentKind,
@@ -61,7 +62,6 @@ from ..model import (
 )
 from ..money import TotalsMethod, document_totals, effective_unit_price
 from ..provider import Provider, json_number, json_request, read_json
-from ..ratelimit import RateLimit, credential_fingerprint
 
 BASE_URL = "https://www.ifirma.pl/iapi/"
 """iFirma's API root [I-DOC]."""

@@ -39,6 +39,7 @@ from ..errors import (
     ValidationError,
 )
 from ..flow import Call, Flow
+from ..limits import RateLimit, credential_fingerprint
 from ..model import (
     Correction,
     DocumentKind,
@@ -55,7 +56,6 @@ from ..model import (
 )
 from ..money import TotalsMethod, document_totals
 from ..provider import Provider, RawJSON, json_request, json_string, number_text, read_json
-from ..ratelimit import RateLimit, credential_fingerprint
 
 BASE_URL = "https://ws.smartbill.ro/SBORO/api/"
 
