@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import pytest
 
+from accounting_connectors.registry import builtin_providers, fake_class
 from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.ifirma import IFirmaFake
 from accounting_connectors.testing.infakt import InFaktFake
@@ -55,3 +56,19 @@ def ifirma_fake(fake_clock: FakeClock) -> IFirmaFake:
 def infakt_fake(fake_clock: FakeClock) -> InFaktFake:
     """An inFakt fake with API key ``demo-key``, on ``fake_clock``."""
     return InFaktFake(api_key="demo-key", clock=fake_clock)
+
+
+def _fixture_for(name: str) -> object:
+    def fixture(fake_clock: FakeClock) -> object:
+        return fake_class(name).demo(clock=fake_clock)
+
+    fixture.__name__ = f"{name}_fake"
+    fixture.__doc__ = f"The {name} fake with its demo account (``demo_settings``), on ``fake_clock``."
+    return pytest.fixture(name=f"{name}_fake")(fixture)
+
+
+# One fixture per built-in provider, from the registry: a new provider needs no edit here.
+for _name in builtin_providers():
+    if f"{_name}_fake" not in globals():
+        globals()[f"{_name}_fake"] = _fixture_for(_name)
+        __all__.append(f"{_name}_fake")
