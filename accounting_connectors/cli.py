@@ -2,20 +2,22 @@
 
 ::
 
-    accounting-connectors demo [--pdf PATH] [--async]
+    accounting-connectors demo [--provider NAME] [--pdf PATH] [--async]
     accounting-connectors capabilities [--format text|markdown|html]
     accounting-connectors providers
-    accounting-connectors export PATH... [--config FILE] [--ledger FILE] [--sandbox]
+    accounting-connectors export PATH... [--config FILE] [--ledger FILE] [--sandbox] [--provider NAME]
 
-``demo`` issues a sample Romanian invoice on the embedded SmartBill sandbox (the fake
-from :mod:`accounting_connectors.testing.smartbill`, no network and no account needed)
-through the real SDK, prints the number SmartBill gave it and writes its PDF.
+``demo`` issues a sample invoice on the embedded sandbox of a built-in provider (its fake
+from :mod:`accounting_connectors.testing`, no network and no account needed; SmartBill
+unless ``--provider`` names another) through the real SDK, prints the number the
+provider gave it and writes its PDF.
 
 ``export`` sends every document in JSON / JSON Lines files (or folders of them) through
 the export workflow, with a progress bar, each document at most once (the ledger file
 remembers what was sent). ``--config`` names a JSON file
 ``{"provider": "smartbill", "credentials": {...}, "settings": {...}}``; ``--sandbox``
-sends to the embedded SmartBill fake instead of a real account.
+sends to the embedded fake of the config's provider (or ``--provider``, default
+SmartBill) instead of a real account.
 """
 
 from __future__ import annotations
@@ -33,21 +35,30 @@ from . import __version__
 from .errors import AccountingError, ConfigurationError
 from .model import Address, Invoice, Line, Party, SentDocument, VatRate
 from .money import TotalsMethod, document_totals
-from .registry import capability_matrix, connect, connect_async, providers
+from .registry import (
+    builtin_providers,
+    capability_matrix,
+    connect,
+    connect_async,
+    fake_class,
+    provider_class,
+    providers,
+)
+from .testing.base import FakeProvider
 from .testing.clock import FakeClock
-from .testing.smartbill import SmartBillFake
 
-DEMO_USERNAME = "demo@example.ro"
-"""The demo account's user name (the sandbox's default account)."""
-DEMO_TOKEN = "demo-token"
-"""The demo account's API token."""
-DEMO_COMPANY = "RO12345678"
-"""The demo account's company CIF."""
+DEFAULT_SANDBOX = "smartbill"
+"""The provider whose sandbox ``demo`` and ``export --sandbox`` use when none is named."""
 
 
-def demo_invoice(issue_date: dt.date | None = None) -> Invoice:
-    """The sample invoice the demo sends: a company buyer, 21 % VAT and a discount line."""
+def demo_invoice(issue_date: dt.date | None = None, *, country: str = "RO") -> Invoice:
+    """The sample invoice the demo sends for a provider of ``country`` (``"RO"`` or ``"PL"``).
+
+    A company buyer, the country's standard VAT rate, a discounted line and a service.
+    """
     issued = issue_date or dt.date.today()
+    if country == "PL":
+        return _polish_demo_invoice(issued)
     return Invoice(
         reference="DEMO-ORDER-1001",
         issue_date=issued,
@@ -79,49 +90,66 @@ def demo_invoice(issue_date: dt.date | None = None) -> Invoice:
     )
 
 
-def _sandbox() -> tuple[SmartBillFake, FakeClock]:
+def _polish_demo_invoice(issued: dt.date) -> Invoice:
+    return Invoice(
+        reference="DEMO-ORDER-1001",
+        issue_date=issued,
+        sale_date=issued,
+        due_date=issued + dt.timedelta(days=14),
+        currency="PLN",
+        buyer=Party(
+            name="Przykładowa Dystrybucja sp. z o.o.",
+            tax_id="5260250995",
+            is_company=True,
+            email="ksiegowosc@przyklad.pl",
+            address=Address(street="ul. Marszałkowska 10", city="Warszawa", postal_code="00-590", country="PL"),
+        ),
+        lines=[
+            Line(name="Kawa ziarnista 1 kg", quantity=3, unit="szt.", unit_price="89.90", vat=VatRate.of(23)),
+            Line(name="Młynek ręczny", quantity=1, unit="szt.", unit_price="249.00", vat=VatRate.of(23)),
+            Line(name="Transport", quantity=1, unit="usł.", unit_price="19.99", vat=VatRate.of(23), is_service=True),
+        ],
+        notes="Zamówienie internetowe nr 1001",
+    )
+
+
+def _sandbox(name: str) -> tuple[FakeProvider, FakeClock, dict[str, Any]]:
     # One virtual clock for the fake and the client: any rate-limit wait costs no real time.
+    if name not in builtin_providers():
+        raise ConfigurationError(f"no sandbox for {name!r}; sandboxes: {', '.join(builtin_providers())}")
     clock = FakeClock()
-    fake = SmartBillFake(username=DEMO_USERNAME, token=DEMO_TOKEN, company_vat_code=DEMO_COMPANY, clock=clock)
-    return fake, clock
+    fake = fake_class(name).demo(clock=clock)
+    return fake, clock, dict(fake.demo_settings)
 
 
-def _send_sync(invoice: Invoice) -> tuple[SentDocument, bytes]:
-    fake, clock = _sandbox()
-    with connect(
-        "smartbill",
-        username=DEMO_USERNAME,
-        token=DEMO_TOKEN,
-        company_vat_code=DEMO_COMPANY,
-        transport=fake,
-        clock=clock,
-    ) as conn:
+def _send_sync(name: str, invoice: Invoice) -> tuple[SentDocument, bytes]:
+    fake, clock, settings = _sandbox(name)
+    with connect(name, settings, transport=fake, clock=clock) as conn:
         sent = conn.send_invoice(invoice)
         return sent, conn.fetch_pdf(sent)
 
 
-async def _send_async(invoice: Invoice) -> tuple[SentDocument, bytes]:
-    fake, clock = _sandbox()
-    async with connect_async(
-        "smartbill",
-        username=DEMO_USERNAME,
-        token=DEMO_TOKEN,
-        company_vat_code=DEMO_COMPANY,
-        transport=fake,
-        clock=clock,
-    ) as conn:
+async def _send_async(name: str, invoice: Invoice) -> tuple[SentDocument, bytes]:
+    fake, clock, settings = _sandbox(name)
+    async with connect_async(name, settings, transport=fake, clock=clock) as conn:
         sent = await conn.send_invoice(invoice)
         return sent, await conn.fetch_pdf(sent)
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
-    invoice = demo_invoice()
+    name = args.provider
+    provider = provider_class(name) if name in builtin_providers() else None
+    if provider is None:
+        raise ConfigurationError(f"no sandbox for {name!r}; sandboxes: {', '.join(builtin_providers())}")
+    invoice = demo_invoice(country=provider.country or "RO")
     driver = "async" if args.use_async else "sync"
-    sent, pdf = asyncio.run(_send_async(invoice)) if args.use_async else _send_sync(invoice)
+    sent, pdf = asyncio.run(_send_async(name, invoice)) if args.use_async else _send_sync(name, invoice)
     path = Path(args.pdf)
     path.write_bytes(pdf)
-    totals = document_totals(invoice.lines, prices_include_vat=invoice.prices_include_vat, method=TotalsMethod.PER_LINE)
-    print(f"Sent invoice {invoice.reference} to the embedded SmartBill sandbox ({driver} client).", file=out)
+    method = TotalsMethod.PER_RATE if provider.country == "PL" else TotalsMethod.PER_LINE
+    totals = document_totals(invoice.lines, prices_include_vat=invoice.prices_include_vat, method=method)
+    title = provider.title or name
+    print(f"Sent invoice {invoice.reference} to the embedded {title} sandbox ({driver} client).", file=out)
     print(f"Number: {sent.full_number}", file=out)
     print(f"Total:  {totals.total.gross} {invoice.currency} (net {totals.total.net}, VAT {totals.total.vat})", file=out)
     print(f"PDF:    {path} ({len(pdf)} bytes)", file=out)
@@ -190,16 +218,13 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
     settings = settings_from_dict(config.get("settings", {})) if config.get("settings") else IntegrationSettings()
     paths = [Path(path) for path in args.paths]
     if args.sandbox:
-        fake, clock = _sandbox()
-        conn = connect(
-            "smartbill", username=DEMO_USERNAME, token=DEMO_TOKEN, company_vat_code=DEMO_COMPANY,
-            transport=fake, clock=clock,
-        )  # fmt: skip
+        fake, clock, sandbox_settings = _sandbox(args.provider or config.get("provider") or DEFAULT_SANDBOX)
+        conn = connect(fake.provider, sandbox_settings, transport=fake, clock=clock)
     elif config.get("provider"):
-        try:
-            conn = connect(config["provider"], **dict(config.get("credentials", {})))
-        except TypeError as error:  # credentials the provider does not take
-            raise ConfigurationError(f"{args.config}: credentials for {config['provider']}: {error}") from None
+        credentials = config.get("credentials", {})
+        if not isinstance(credentials, dict):
+            raise ConfigurationError(f"{args.config}: credentials must be a JSON object")
+        conn = connect(str(config["provider"]), credentials)
     else:
         print("error: give --config with a provider and its credentials, or --sandbox", file=sys.stderr)
         return 2
@@ -225,7 +250,7 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
         ledger.close()
         if bar is not None:
             bar.finish()
-    print(f"Exported to {conn.provider.name}: {report}", file=out)
+    print(f"Exported to {conn.name}: {report}", file=out)
     for item in bad:
         print(f"unreadable {item.where}: {item.error}", file=out)
     for result in [*report.failed, *report.uncertain]:
@@ -245,9 +270,12 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="issue a sample invoice on the embedded SmartBill sandbox and save its PDF",
-        description="Issue a sample Romanian invoice on the embedded SmartBill sandbox (no network, "
+        help="issue a sample invoice on a provider's embedded sandbox and save its PDF",
+        description="Issue a sample invoice on the embedded sandbox of a built-in provider (no network, "
         "no account), print its number and save its PDF.",
+    )
+    demo.add_argument(
+        "--provider", default=DEFAULT_SANDBOX, choices=builtin_providers(), help="whose sandbox (default: smartbill)"
     )
     demo.add_argument("--pdf", default="demo-invoice.pdf", metavar="PATH", help="where to write the PDF")
     demo.add_argument("--async", dest="use_async", action="store_true", help="use the asynchronous client")
@@ -271,7 +299,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--ledger", default="exports.db", metavar="FILE", help="the send-once ledger (SQLite)")
     export.add_argument("--kind", choices=("invoice", "receipt", "correction"), default="invoice",
                         help="kind of documents without a \"kind\" key")  # fmt: skip
-    export.add_argument("--sandbox", action="store_true", help="send to the embedded SmartBill fake")
+    export.add_argument("--sandbox", action="store_true", help="send to a provider's embedded fake")
+    export.add_argument(
+        "--provider",
+        choices=builtin_providers(),
+        help="whose sandbox, with --sandbox (default: the config's or smartbill)",
+    )
     export.add_argument("--quiet", action="store_true", help="no progress bar")
     export.set_defaults(handler=_export)
     return parser
