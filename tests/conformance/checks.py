@@ -92,7 +92,7 @@ def refusal_problems(connector: Any, fake: Any, case: ProviderCase) -> list[str]
             getattr(connector, operation)(*_sample_arguments(operation, case, document))
         except ac.UnsupportedOperation:
             pass
-        except Exception as error:  # noqa: BLE001 - any other outcome is the problem reported
+        except Exception as error:  # any other outcome is the problem reported
             problems.append(f"{operation}: raised {type(error).__name__} instead of UnsupportedOperation")
             continue
         else:

@@ -320,9 +320,11 @@ def test_the_driver_reads_retry_after_and_stamps_provider_and_operation() -> Non
         next(invoice_call)
         return httpx.Response(429, json={"message": "slow down"}, headers={"Retry-After": "7200"})
 
-    with ac.Client(provider, transport=httpx.MockTransport(refuse), clock=clock) as client:
-        with pytest.raises(ac.RateLimited) as caught:
-            client.send_invoice(_invoice())
+    with (
+        ac.Client(provider, transport=httpx.MockTransport(refuse), clock=clock) as client,
+        pytest.raises(ac.RateLimited) as caught,
+    ):
+        client.send_invoice(_invoice())
     assert caught.value.retry_at == clock.time() + 7200
     assert caught.value.provider == "tiny" and caught.value.operation == "send_invoice"
     assert "k1" not in str(caught.value)
@@ -333,7 +335,7 @@ def test_helpers_for_documents_pdfs_payment_types_and_urls() -> None:
     provider = Tiny.configure(key="k1")
     ours = ac.SentDocument(provider="tiny", kind=ac.DocumentKind.INVOICE, reference="r")
     assert provider.own_document(ours) is ours
-    with pytest.raises(ac.ValidationError, match="original_document.provider"):
+    with pytest.raises(ac.ValidationError, match=r"original_document\.provider"):
         provider.own_document(attrs.evolve(ours, provider="smartbill"), "original_document")
     assert provider.pdf_bytes(httpx.Response(200, content=b"%PDF-1.4 x")) == b"%PDF-1.4 x"
     with pytest.raises(ac.ProviderError, match="did not answer a PDF"):
