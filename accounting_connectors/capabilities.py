@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import html
+import textwrap
 from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
@@ -94,16 +95,47 @@ class CapabilityMatrix:
         body = [[capability.value, *(str(row[capability]) for row in self.rows)] for capability in Capability]
         return header, body
 
-    def to_text(self) -> str:
-        """A fixed-width plain-text table."""
-        header, body = self._table()
-        widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    def to_text(self, width: int = 80) -> str:
+        """A plain-text table that fits ``width`` columns.
 
-        def render(cells: list[str]) -> str:
-            return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+        Cells show the status; notes are numbered (``yes [3]``) and listed below each
+        block. Providers go into as many blocks side by side as the width allows.
+        """
+        label = max(len(capability.value) for capability in Capability)
+        column = 12
+        per_block = max(1, (width - label) // (column + 2))
+        blocks: list[str] = []
+        number = 0
+        for start in range(0, len(self.rows), per_block):
+            rows = self.rows[start : start + per_block]
+            notes: list[str] = []
+            lines = [
+                "  ".join([" " * label, *(row.provider[:column].ljust(column) for row in rows)]).rstrip(),
+                "  ".join(["-" * label, *("-" * column for _ in rows)]),
+            ]
+            for capability in Capability:
+                cells = []
+                for row in rows:
+                    entry = row[capability]
+                    cell = _SYMBOL[entry.support]
+                    if entry.note:
+                        number += 1
+                        cell = f"{cell} [{number}]"
+                        notes.append(f"[{number}] {row.provider}, {capability.value}: {entry.note}")
+                    cells.append(cell.ljust(column))
+                lines.append("  ".join([capability.value.ljust(label), *cells]).rstrip())
+            wrapped = [textwrap.fill(note, width, subsequent_indent="    ") for note in notes]
+            blocks.append("\n".join([*lines, "", *wrapped]))
+        return "\n\n".join(blocks)
 
-        rule = "  ".join("-" * width for width in widths)
-        return "\n".join([render(header), rule, *(render(line) for line in body)])
+    def to_data(self) -> dict[str, dict[str, dict[str, str]]]:
+        """Plain data for JSON: provider -> capability -> ``{"support", "note"}``."""
+        return {
+            row.provider: {
+                capability.value: {"support": entry.support.value, "note": entry.note} for capability, entry in row
+            }
+            for row in self.rows
+        }
 
     def to_markdown(self) -> str:
         """A Markdown table (used by the docs)."""

@@ -26,8 +26,12 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
+import shutil
+import sqlite3
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -35,6 +39,7 @@ from . import __version__
 from .errors import AccountingError, ConfigurationError
 from .model import Address, Invoice, Line, Party, SentDocument, VatRate
 from .money import TotalsMethod, document_totals
+from .provider import Provider
 from .registry import (
     builtin_providers,
     capability_matrix,
@@ -158,7 +163,13 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
 
 def _capabilities(args: argparse.Namespace, out: TextIO) -> int:
     matrix = capability_matrix()
-    rendered = {"text": matrix.to_text, "markdown": matrix.to_markdown, "html": matrix.to_html}[args.format]()
+    renderers: dict[str, Callable[[], str]] = {
+        "text": matrix.to_text,
+        "markdown": matrix.to_markdown,
+        "html": matrix.to_html,
+        "json": lambda: json.dumps(matrix.to_data(), indent=2, ensure_ascii=False),
+    }
+    rendered = renderers[args.format]()
     print(rendered, file=out)
     return 0
 
@@ -170,16 +181,36 @@ def _providers(args: argparse.Namespace, out: TextIO) -> int:
 
 
 class ProgressBar:
-    """``progress(done, total, reference)`` drawn on a terminal, or a line per tenth elsewhere."""
+    """``progress(done, total, reference)`` as a live bar on a terminal, or log lines elsewhere.
 
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
+    On a terminal the bar is tqdm's (``pip install 'accounting-connectors[cli]'``) with
+    done/total, rate and time left, fitted to the terminal's width; without tqdm, a line of
+    our own fitted the same way. Elsewhere (a log file, CI) it prints one line per tenth.
+    """
+
+    def __init__(self, stream: TextIO, width: int = 30, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
         self.width = width
         self.live = stream.isatty()
+        self._clock = clock
+        self._started = clock()
         self._last_tenth = -1
+        self._tqdm: Any = None
+        if self.live:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                pass
+            else:
+                self._tqdm = tqdm(file=stream, dynamic_ncols=True, unit="doc", leave=True)
 
     def __call__(self, done: int, total: int | None, reference: str) -> None:
         """Show that ``done`` of ``total`` documents are handled, the last being ``reference``."""
+        if self._tqdm is not None:
+            self._tqdm.total = total
+            self._tqdm.update(done - self._tqdm.n)
+            self._tqdm.set_postfix_str(reference, refresh=False)
+            return
         if total:
             filled = min(self.width, self.width * done // total)
             text = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {reference}"
@@ -187,15 +218,50 @@ class ProgressBar:
         else:
             text, tenth = f"{done} done, last {reference}", done // 100
         if self.live:
-            print(f"\r{text[:100]:<100}", end="", file=self.stream, flush=True)
+            columns = max(shutil.get_terminal_size().columns - 1, 20)
+            text = f"{text} {self._pace(done, total)}"
+            print(f"\r{text[:columns]:<{columns}}", end="", file=self.stream, flush=True)
         elif tenth != self._last_tenth:
             self._last_tenth = tenth
             print(text, file=self.stream)
 
+    def _pace(self, done: int, total: int | None) -> str:
+        elapsed = self._clock() - self._started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        if not total or rate <= 0:
+            return f"{rate:.1f}/s"
+        return f"{rate:.1f}/s, {_duration((total - done) / rate)} left"
+
     def finish(self) -> None:
         """End the bar's line."""
-        if self.live:
+        if self._tqdm is not None:
+            self._tqdm.close()
+        elif self.live:
             print(file=self.stream)
+
+
+def _duration(seconds: float) -> str:
+    minutes, second = divmod(round(seconds), 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}h{minute:02d}m" if hours else f"{minute}m{second:02d}s" if minute else f"{second}s"
+
+
+def ceiling_note(provider: type[Provider], documents: int) -> str | None:
+    """What the provider's tightest limit means for a batch: the least time it can take.
+
+    One call per document is the floor (creates that read back or poll take more).
+    """
+    limits = [limit for limit in provider.rate_limits if limit.calls > 0]
+    if not limits or documents <= 0:
+        return None
+    tightest = min(limits, key=lambda limit: limit.calls / limit.per_seconds)
+    seconds = documents / (tightest.calls / tightest.per_seconds)
+    if seconds < 60:
+        return None
+    return (
+        f"{documents:,} documents at {provider.title or provider.name}'s {tightest.calls} calls per "
+        f"{tightest.per_seconds:g} s take at least {_duration(seconds)}"
+    )
 
 
 def _read_config(path: str | None) -> dict[str, Any]:
@@ -219,6 +285,7 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
     paths = [Path(path) for path in args.paths]
     if args.sandbox:
         fake, clock, sandbox_settings = _sandbox(args.provider or config.get("provider") or DEFAULT_SANDBOX)
+        fake.keep_log = False  # a long sandbox run keeps a count of requests, not each request
         conn = connect(fake.provider, sandbox_settings, transport=fake, clock=clock)
     elif config.get("provider"):
         credentials = config.get("credentials", {})
@@ -230,22 +297,32 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     bad: list[BadDocument] = []
 
+    bar = ProgressBar(sys.stderr) if not args.quiet else None
+    total = count_documents(paths)
+    handled = 0
+
+    def tick(done: int, reference: str) -> None:
+        nonlocal handled
+        handled = done
+        if bar is not None:
+            bar(done + len(bad), total, reference)
+
     def documents() -> Iterator[Any]:
         for item in read_documents(paths, default_kind=args.kind):
             if isinstance(item, BadDocument):
                 bad.append(item)
+                tick(handled, item.where)  # unreadable records count as handled too
             else:
                 yield item
 
-    bar = ProgressBar(sys.stderr) if not args.quiet else None
-    total = count_documents(paths)
+    note = ceiling_note(provider_class(conn.name), total)
+    if note is not None and not args.quiet:
+        print(note, file=sys.stderr)
     ledger = SQLiteLedger(args.ledger)
     try:
         with conn:
             exporter = Exporter(conn, settings, ledger)
-            report = exporter.export_many(
-                documents(), progress=None if bar is None else (lambda done, _, reference: bar(done, total, reference))
-            )
+            report = exporter.export_many(documents(), progress=lambda done, _, reference: tick(done, reference))
     finally:
         ledger.close()
         if bar is not None:
@@ -257,6 +334,8 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{result.status.value} {result.reference}: {result.message}", file=out)
     for reference in report.not_attempted:
         print(f"not attempted {reference}", file=out)
+    for reference in report.duplicates:
+        print(f"duplicate {reference}: it appears more than once in this batch; one copy was exported", file=out)
     return 0 if report.ok and not bad else 1
 
 
@@ -282,7 +361,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     caps = commands.add_parser("capabilities", help="print what each installed connector can do")
-    caps.add_argument("--format", choices=("text", "markdown", "html"), default="text", help="output format")
+    caps.add_argument("--format", choices=("text", "markdown", "html", "json"), default="text", help="output format")
     caps.set_defaults(handler=_capabilities)
 
     names = commands.add_parser("providers", help="list the installed providers")
@@ -320,10 +399,17 @@ def main(argv: list[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else 2
     try:
         status: int = args.handler(args, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `capabilities | head`: the reader left; say nothing more (and let Python's
+        # final flush of stdout go nowhere instead of printing a second error).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except AccountingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except OSError as error:
+    except (OSError, sqlite3.Error) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return status

@@ -4,16 +4,15 @@
   ``accounting_connectors.capability_matrix().to_markdown()``, so the published matrix
   is always the one the installed connectors declare.
 * ``<!-- providers-api -->`` becomes a section with the mkdocstrings directive of each
-  module in ``accounting_connectors/connectors/``, so a new provider is documented
+  built-in provider's connector, from the registry, so a new provider is documented
   without editing ``api.md``.
-* ``<!-- testing-kit-api -->`` becomes the mkdocstrings directives for the testing kit.
-  mkdocstrings can only find ``accounting_connectors.testing.*`` once ``testing`` is a
-  regular package (it has an ``__init__.py``); until then a note stands in its place,
-  so the strict build does not fail on a missing module.
+* ``<!-- testing-kit-api -->`` becomes the mkdocstrings directives for the testing kit's
+  modules and each built-in provider's fake.
 
-Every page in ``docs/providers/`` is listed under "Providers" in the navigation, so a
-new provider's page needs no edit of ``mkdocs.yml`` (the strict build refuses pages left
-out of the navigation). Its title is the page's first heading.
+Each built-in provider's page, ``docs/providers/<name>.md``, is listed under "Providers"
+in the navigation in the registry's order, so a new provider's page needs no edit of
+``mkdocs.yml``; a provider without a page fails the strict build. Its title is the
+page's first heading.
 
 The package's docstrings use Google sections with some reStructuredText left in them
 (``:class:`X```, a paragraph ending in ``::`` before an example). mkdocstrings renders
@@ -37,29 +36,25 @@ _LITERAL_MARK = re.compile(r"(\S)::</p>")
 _ROOT = Path(__file__).resolve().parent.parent
 
 
+def _builtin() -> list[str]:
+    from accounting_connectors.registry import builtin_providers
+
+    return builtin_providers()
+
+
 def _testing_kit_api() -> str:
-    modules = [
+    # The kit's own modules, then one fake per built-in provider, from the registry.
+    kit = [
         module.stem
         for module in sorted((_ROOT / "accounting_connectors" / "testing").glob("*.py"))
-        if not module.stem.startswith("_")
+        if not module.stem.startswith("_") and module.stem not in _builtin()
     ]
-    if not (_ROOT / "accounting_connectors" / "testing" / "__init__.py").is_file():
-        return (
-            '!!! note "Not generated yet"\n'
-            "    The testing kit's reference is generated once `accounting_connectors.testing` "
-            "is a regular package. Until then, read the docstrings of "
-            + ", ".join(f"`accounting_connectors.testing.{name}`" for name in modules)
-            + ".\n"
-        )
-    return "\n".join(f"::: accounting_connectors.testing.{name}\n" for name in modules)
+    return "\n".join(f"::: accounting_connectors.testing.{name}\n" for name in [*kit, *_builtin()])
 
 
 def _providers_api() -> str:
-    modules = sorted((_ROOT / "accounting_connectors" / "connectors").glob("*.py"))
     return "\n".join(
-        f"::: accounting_connectors.connectors.{module.stem}\n    options:\n      heading_level: 3\n"
-        for module in modules
-        if not module.stem.startswith("_")
+        f"::: accounting_connectors.connectors.{name}\n    options:\n      heading_level: 3\n" for name in _builtin()
     )
 
 
@@ -71,7 +66,7 @@ def _title(page: Path) -> str:
 
 
 def on_config(config: Any, **kwargs: Any) -> Any:
-    """List every page of ``docs/providers/`` under "Providers" in the navigation."""
+    """List each built-in provider's page (``docs/providers/<name>.md``) under "Providers"."""
     nav = config.get("nav")
     if not nav:
         return config
@@ -83,9 +78,11 @@ def on_config(config: Any, **kwargs: Any) -> Any:
         return config
     listed = {value for entry in section if isinstance(entry, dict) for value in entry.values()}
     docs_dir = Path(config["docs_dir"])
-    for page in sorted((docs_dir / "providers").glob("*.md")):
+    for name in _builtin():
+        page = docs_dir / "providers" / f"{name}.md"
         path = page.relative_to(docs_dir).as_posix()
         if path not in listed:
+            # A built-in provider without its page fails the strict build here.
             section.append({_title(page): path})
     return config
 

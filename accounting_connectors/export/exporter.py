@@ -268,6 +268,12 @@ class _ExportCore:
             elif verdict is Verdict.HELD:
                 assert previous is not None
                 return ExportResult(reference=reference, status=ExportStatus.UNCERTAIN, message=previous.message)
+            elif verdict is Verdict.BUSY and previous is not None and previous.owner == self.owner:
+                return ExportResult(
+                    reference=reference,
+                    status=ExportStatus.DUPLICATE,
+                    message=f"{reference!r} appears twice in this batch; the copy already in flight is the one sent",
+                )
             elif verdict is Verdict.BUSY:
                 return ExportResult(
                     reference=reference,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -50,21 +51,36 @@ def document_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                yield number, line.removeprefix(_BOM) if number == 1 else line
+
+
 def _records(path: Path) -> Iterator[tuple[str, Any]]:
     if path.suffix == ".jsonl":
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if line.strip():
-                    yield f"{path}:{number}", _parse(line, f"{path}:{number}")
+        for number, line in _lines(path):
+            yield f"{path}:{number}", _parse(line, f"{path}:{number}")
         return
-    data = _parse(path.read_text(encoding="utf-8"), str(path))
+    data = _parse(path.read_bytes(), str(path))
     for index, item in enumerate(data if isinstance(data, list) else [data]):
         yield f"{path}[{index}]", item
 
 
-def _parse(text: str, where: str) -> Any:
+_BOM = b"\xef\xbb\xbf"
+
+
+def _parse(raw: bytes, where: str) -> Any:
+    """JSON with numbers as exact ``Decimal`` (order systems write prices as JSON numbers)."""
     try:
-        return json.loads(text)
+        text = raw.removeprefix(_BOM).decode("utf-8")
+    except UnicodeDecodeError as error:
+        return _Unreadable(f"{where} is not valid UTF-8: {error}")
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        return _Unreadable(f"{where} is nested too deeply to read")
     except ValueError as error:
         return _Unreadable(f"{where} is not valid JSON: {error}")
 
@@ -101,10 +117,9 @@ def count_documents(paths: Iterable[Path]) -> int:
     total = 0
     for file in document_files(paths):
         if file.suffix == ".jsonl":
-            with file.open(encoding="utf-8") as lines:
-                total += sum(1 for line in lines if line.strip())
+            total += sum(1 for _ in _lines(file))
         else:
-            data = _parse(file.read_text(encoding="utf-8"), str(file))
+            data = _parse(file.read_bytes(), str(file))
             total += len(data) if isinstance(data, list) else 1
     return total
 

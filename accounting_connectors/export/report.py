@@ -21,6 +21,9 @@ class ExportStatus(enum.Enum):
     """Not sent on purpose: its series maps to "do not send"."""
     IN_PROGRESS = "in progress"
     """Another exporter is sending this reference right now; nothing was sent here."""
+    DUPLICATE = "duplicate in batch"
+    """The same reference came twice in one batch while its first copy was being sent;
+    the second copy was not sent (the first one's result stands)."""
     FAILED = "failed"
     """Not issued; ``error`` says why. Exporting it again may send it."""
     UNCERTAIN = "uncertain"
@@ -64,6 +67,7 @@ class ExportReport:
     already_sent: int = 0
     skipped: list[str] = attrs.field(factory=list)
     in_progress: list[str] = attrs.field(factory=list)
+    duplicates: list[str] = attrs.field(factory=list)
     failed: list[ExportResult] = attrs.field(factory=list)
     uncertain: list[ExportResult] = attrs.field(factory=list)
     not_attempted: list[str] = attrs.field(factory=list)
@@ -79,6 +83,8 @@ class ExportReport:
             self.skipped.append(result.reference)
         elif status is ExportStatus.IN_PROGRESS:
             self.in_progress.append(result.reference)
+        elif status is ExportStatus.DUPLICATE:
+            self.duplicates.append(result.reference)
         elif status is ExportStatus.FAILED:
             self.failed.append(result)
         elif status is ExportStatus.UNCERTAIN:
@@ -94,6 +100,7 @@ class ExportReport:
             + self.already_sent
             + len(self.skipped)
             + len(self.in_progress)
+            + len(self.duplicates)
             + len(self.failed)
             + len(self.uncertain)
         )
@@ -106,6 +113,12 @@ class ExportReport:
     def __str__(self) -> str:
         return (
             f"sent {self.sent}, already sent {self.already_sent}, skipped {len(self.skipped)}, "
-            f"in progress elsewhere {len(self.in_progress)}, failed {len(self.failed)}, "
+            f"in progress elsewhere {len(self.in_progress)}, "
+            + (
+                f"duplicates in batch {len(self.duplicates)} ({', '.join(self.duplicates[:5])}), "
+                if self.duplicates
+                else ""
+            )
+            + f"failed {len(self.failed)}, "
             f"uncertain {len(self.uncertain)}, not attempted {len(self.not_attempted)}"
         )

@@ -51,7 +51,14 @@ class SQLiteLedger:
         self._lock = threading.Lock()
         # One connection shared by this process's threads under a lock; other processes
         # have their own and meet this one at the file's lock.
-        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        if Path(self.path).is_dir():
+            raise ConfigurationError(
+                f"the ledger {self.path} is a folder; name a file, e.g. {Path(self.path) / 'exports.db'}"
+            )
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise ConfigurationError(f"cannot open the ledger {self.path}: {error}") from error
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")

@@ -45,7 +45,7 @@ def _full_payment(invoice: ac.Invoice) -> ac.Payment:
     from accounting_connectors.money import TotalsMethod, document_totals
 
     method = TotalsMethod.PER_RATE if invoice.currency != "RON" else TotalsMethod.PER_LINE
-    gross = document_totals(invoice.lines, method=method, prices_include_vat=invoice.prices_include_vat).gross
+    gross = document_totals(invoice.lines, method=method, prices_include_vat=invoice.prices_include_vat).total.gross
     return ac.Payment(method="transfer", amount=gross, paid_on=invoice.issue_date)
 
 
