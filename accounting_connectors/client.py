@@ -30,7 +30,15 @@ import tenacity
 
 from .capabilities import Capabilities
 from .clock import SYSTEM_CLOCK, Clock
-from .errors import AccountingError, AmbiguousOutcome, RateLimited, ServerError, Timeout, TransportError
+from .errors import (
+    AccountingError,
+    AmbiguousOutcome,
+    ConnectorClosed,
+    RateLimited,
+    ServerError,
+    Timeout,
+    TransportError,
+)
 from .flow import Call, Effect, Flow, Sleep, adrive, drive
 from .limits import parse_retry_after
 from .model import Correction, DocumentKind, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
@@ -123,6 +131,15 @@ class _Policy:
             return self.ambiguous(error, call)
         error.retry_safe = True
         return _Retry(error, unknown_create=call.creates)
+
+    def closed(self, call: Call) -> ConnectorClosed:
+        """The error for a call on a connector whose HTTP client is closed."""
+        return ConnectorClosed(
+            f"{call.operation}: this {self.provider.name} connector is closed (used after its `with` block); "
+            "open a new one with connect()",
+            provider=self.provider.name,
+            operation=call.operation,
+        )
 
     def ambiguous(self, error: AccountingError, call: Call) -> AmbiguousOutcome:
         """The error for a create that may or may not have taken effect."""
@@ -306,6 +323,8 @@ class Client(_ConnectorBase):
         return self._call(effect)
 
     def _call(self, call: Call) -> httpx.Response:
+        if self._http.is_closed:
+            raise self._policy.closed(call)
         # The first attempt runs outside tenacity: almost every call succeeds at once,
         # and this keeps the retry machinery off the common path.
         try:
@@ -426,6 +445,8 @@ class AsyncClient(_ConnectorBase):
         return await self._call(effect)
 
     async def _call(self, call: Call) -> httpx.Response:
+        if self._http.is_closed:
+            raise self._policy.closed(call)
         try:
             return await self._attempt(call)
         except _Retry as failure:

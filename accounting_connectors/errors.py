@@ -6,6 +6,7 @@
     ├── ValidationError            local, raised before any request
     ├── UnsupportedOperation       the provider (or this connector) cannot do it
     ├── ConfigurationError         settings that can never work
+    │   └── ConnectorClosed        the connector was used after it was closed
     ├── ProviderError              the provider answered with an error
     │   ├── AuthenticationError
     │   ├── PermissionDenied
@@ -115,6 +116,10 @@ class ConfigurationError(AccountingError):
     """The connector or exporter was set up in a way that can never work."""
 
     retry_safe_default = True
+
+
+class ConnectorClosed(ConfigurationError):
+    """The connector was used after it was closed (after its ``with`` block); nothing was sent."""
 
 
 class ProviderError(AccountingError):
