@@ -110,7 +110,7 @@ class CapabilityMatrix:
             rows = self.rows[start : start + per_block]
             notes: list[str] = []
             lines = [
-                "  ".join([" " * label, *(row.provider[:column].ljust(column) for row in rows)]).rstrip(),
+                "  ".join(["capability".ljust(label), *(row.provider[:column].ljust(column) for row in rows)]).rstrip(),
                 "  ".join(["-" * label, *("-" * column for _ in rows)]),
             ]
             for capability in Capability:

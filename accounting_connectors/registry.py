@@ -18,14 +18,15 @@ is its :class:`~accounting_connectors.provider.Provider` subclass::
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Mapping
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, Literal, Required, TypedDict, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack, overload
 
 import attrs
 import httpx
 
-from .capabilities import CapabilityMatrix
+from .capabilities import Capabilities, Capability, CapabilityMatrix, Entry, Support
 from .client import AsyncClient, Client
 from .clock import Clock
 from .errors import ConfigurationError
@@ -56,11 +57,28 @@ BUILTIN: tuple[Builtin, ...] = (
         "accounting_connectors.connectors.smartbill:SmartBill",
         "accounting_connectors.testing.smartbill:SmartBillFake",
     ),
+    Builtin("oblio", "accounting_connectors.connectors.oblio:Oblio", "accounting_connectors.testing.oblio:OblioFake"),
     Builtin(
         "infakt", "accounting_connectors.connectors.infakt:InFakt", "accounting_connectors.testing.infakt:InFaktFake"
     ),
     Builtin(
         "ifirma", "accounting_connectors.connectors.ifirma:IFirma", "accounting_connectors.testing.ifirma:IFirmaFake"
+    ),
+    Builtin(
+        "wfirma", "accounting_connectors.connectors.wfirma:WFirma", "accounting_connectors.testing.wfirma:WFirmaFake"
+    ),
+    Builtin(
+        "fakturowo",
+        "accounting_connectors.connectors.fakturowo:Fakturowo",
+        "accounting_connectors.testing.fakturowo:FakturowoFake",
+    ),
+    Builtin(
+        "fakturownia",
+        "accounting_connectors.connectors.fakturownia:Fakturownia",
+        "accounting_connectors.testing.fakturownia:FakturowniaFake",
+    ),
+    Builtin(
+        "firmao", "accounting_connectors.connectors.firmao:Firmao", "accounting_connectors.testing.firmao:FirmaoFake"
     ),
 )
 """The built-in providers, in the order of the product table."""
@@ -144,21 +162,32 @@ def _split(settings: Mapping[str, Any] | None, options: Mapping[str, Any]) -> tu
 
 
 if TYPE_CHECKING:
+    from .connectors.fakturownia import FakturowniaArgs
+    from .connectors.fakturowo import FakturowoArgs
+    from .connectors.firmao import FirmaoArgs
     from .connectors.ifirma import IFirmaArgs
     from .connectors.infakt import InFaktArgs
+    from .connectors.oblio import OblioArgs
     from .connectors.smartbill import SmartBillArgs
-
-
-class _Unchecked(ConnectOptions, total=False):
-    provider_settings: Required[Mapping[str, Any]]
+    from .connectors.wfirma import WFirmaArgs
 
 
 @overload
 def connect(provider: Literal["smartbill"], /, **options: Unpack[SmartBillArgs]) -> Client: ...
 @overload
+def connect(provider: Literal["oblio"], /, **options: Unpack[OblioArgs]) -> Client: ...
+@overload
 def connect(provider: Literal["infakt"], /, **options: Unpack[InFaktArgs]) -> Client: ...
 @overload
 def connect(provider: Literal["ifirma"], /, **options: Unpack[IFirmaArgs]) -> Client: ...
+@overload
+def connect(provider: Literal["wfirma"], /, **options: Unpack[WFirmaArgs]) -> Client: ...
+@overload
+def connect(provider: Literal["fakturowo"], /, **options: Unpack[FakturowoArgs]) -> Client: ...
+@overload
+def connect(provider: Literal["fakturownia"], /, **options: Unpack[FakturowniaArgs]) -> Client: ...
+@overload
+def connect(provider: Literal["firmao"], /, **options: Unpack[FirmaoArgs]) -> Client: ...
 @overload
 def connect(provider: str, settings: Mapping[str, Any], /, **options: Unpack[ConnectOptions]) -> Client: ...
 def connect(provider: str, settings: Mapping[str, Any] | None = None, /, **options: Any) -> Client:
@@ -181,9 +210,19 @@ def connect(provider: str, settings: Mapping[str, Any] | None = None, /, **optio
 @overload
 def connect_async(provider: Literal["smartbill"], /, **options: Unpack[SmartBillArgs]) -> AsyncClient: ...
 @overload
+def connect_async(provider: Literal["oblio"], /, **options: Unpack[OblioArgs]) -> AsyncClient: ...
+@overload
 def connect_async(provider: Literal["infakt"], /, **options: Unpack[InFaktArgs]) -> AsyncClient: ...
 @overload
 def connect_async(provider: Literal["ifirma"], /, **options: Unpack[IFirmaArgs]) -> AsyncClient: ...
+@overload
+def connect_async(provider: Literal["wfirma"], /, **options: Unpack[WFirmaArgs]) -> AsyncClient: ...
+@overload
+def connect_async(provider: Literal["fakturowo"], /, **options: Unpack[FakturowoArgs]) -> AsyncClient: ...
+@overload
+def connect_async(provider: Literal["fakturownia"], /, **options: Unpack[FakturowniaArgs]) -> AsyncClient: ...
+@overload
+def connect_async(provider: Literal["firmao"], /, **options: Unpack[FirmaoArgs]) -> AsyncClient: ...
 @overload
 def connect_async(provider: str, settings: Mapping[str, Any], /, **options: Unpack[ConnectOptions]) -> AsyncClient: ...
 def connect_async(provider: str, settings: Mapping[str, Any] | None = None, /, **options: Any) -> AsyncClient:
@@ -193,5 +232,17 @@ def connect_async(provider: str, settings: Mapping[str, Any] | None = None, /, *
 
 
 def capability_matrix() -> CapabilityMatrix:
-    """Every installed provider's capabilities, as text, Markdown or HTML."""
-    return CapabilityMatrix.of(provider_class(name).capabilities for name in providers())
+    """Every installed provider's capabilities, as text, Markdown or HTML.
+
+    A plugin that fails to load is reported with a warning and shown as a row of
+    unavailable entries; it does not take the matrix down.
+    """
+    rows = []
+    for name in providers():
+        try:
+            rows.append(provider_class(name).capabilities)
+        except ConfigurationError as error:
+            warnings.warn(f"provider {name!r} is unavailable: {error.message}", RuntimeWarning, stacklevel=2)
+            unavailable = Entry(Support.NOT_IMPLEMENTED, f"unavailable: {error.message}")
+            rows.append(Capabilities(name, dict.fromkeys(Capability, unavailable)))
+    return CapabilityMatrix.of(rows)

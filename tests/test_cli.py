@@ -27,7 +27,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> list[SmartBillFake]:
             super().__init__(*args, **kwargs)
             built.append(self)
 
-    monkeypatch.setattr(cli, "SmartBillFake", Recording)
+    monkeypatch.setattr(cli, "fake_class", lambda name: Recording)
     return built
 
 
@@ -81,7 +81,7 @@ def test_demo_reports_a_missing_vat_rate(
             super().__init__(*args, **kwargs)
             self.taxes = [("Redusa", Decimal(11))]
 
-    monkeypatch.setattr(cli, "SmartBillFake", NoStandardRate)
+    monkeypatch.setattr(cli, "fake_class", lambda name: NoStandardRate)
     assert cli.main(["demo", "--pdf", str(tmp_path / "x.pdf")]) == 1
     assert "no 21% VAT rate" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
@@ -98,7 +98,7 @@ def test_demo_reports_an_ambiguous_outcome_without_resending(
             self.inject(Fault.TIMEOUT_AFTER_COMMIT, path="invoice")
             built.append(self)
 
-    monkeypatch.setattr(cli, "SmartBillFake", Failing)
+    monkeypatch.setattr(cli, "fake_class", lambda name: Failing)
     assert cli.main(["demo", "--pdf", str(tmp_path / "x.pdf")]) == 1
     assert "error: [smartbill.send_invoice]" in capsys.readouterr().err
     (fake,) = built
@@ -116,7 +116,7 @@ def test_demo_invoice_is_a_valid_document() -> None:
 
 @pytest.mark.parametrize(
     ("fmt", "marker"),
-    [("text", "capability  "), ("markdown", "| capability |"), ("html", "<table>")],
+    [("text", "capability  "), ("markdown", "| capability |"), ("html", "<table>"), ("json", "\"send_invoice\": {")],
 )
 def test_capabilities_in_each_format(fmt: str, marker: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["capabilities", "--format", fmt]) == 0

@@ -112,8 +112,8 @@ def test_export_command_against_a_configured_provider(
     fake = SmartBillFake(clock=clock)
     real_connect = cli.connect
 
-    def connect_to_fake(provider: str, **settings: Any) -> ac.Client:
-        return real_connect(provider, transport=fake, clock=clock, **settings)
+    def connect_to_fake(provider: str, settings: Any = None, **options: Any) -> ac.Client:
+        return real_connect(provider, settings, transport=fake, clock=clock, **options)
 
     monkeypatch.setattr(cli, "connect", connect_to_fake)
     write_batch(tmp_path / "in", 2)
