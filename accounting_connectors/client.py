@@ -93,12 +93,16 @@ class _Policy:
             clock,
             lambda: CredentialLimiter(provider.rate_limits, clock),
         )
-        self._secrets = tuple(secret for secret in provider.secrets() if secret)
 
     def redact(self, text: str) -> str:
-        """``text`` with every credential value and secret query parameter masked."""
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
+        """``text`` with every credential value and secret query parameter masked.
+
+        The provider is asked for its secrets each time: some are only known later (a
+        token fetched inside a flow).
+        """
+        for secret in self.provider.secrets():
+            if secret:
+                text = text.replace(secret, "***")
         return _SECRET_QUERY.sub(r"\1***", text)
 
     def _stamp(self, error: AccountingError, call: Call) -> AccountingError:
@@ -342,6 +346,7 @@ class Client(_ConnectorBase):
         policy = self._policy
         slot = policy.before_send(call)
         policy.clock.sleep_until(slot.start)
+        policy.limiter.sent(slot)
         started = time.perf_counter()
         try:
             response = self._http.send(call.request)
@@ -464,6 +469,7 @@ class AsyncClient(_ConnectorBase):
         policy = self._policy
         slot = policy.before_send(call)
         await policy.clock.asleep_until(slot.start)
+        policy.limiter.sent(slot)
         started = time.perf_counter()
         try:
             response = await self._http.send(call.request)

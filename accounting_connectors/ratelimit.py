@@ -128,6 +128,16 @@ class CredentialLimiter:
                 window.slots.append(slot)
             return slot
 
+    def sent(self, slot: Slot) -> None:
+        """Mark the call in ``slot`` as leaving now: its window starts no earlier than this.
+
+        A thread may reach the network later than its slot's start (other threads ran, or
+        a shared virtual clock moved on); a call still in flight is then estimated from
+        when it actually left, not from when it was allowed to.
+        """
+        with self._lock:
+            slot.start = max(slot.start, self._clock.monotonic())
+
     def release(self, slot: Slot) -> None:
         """Mark the call in ``slot`` answered (or failed): its window runs from now."""
         with self._lock:

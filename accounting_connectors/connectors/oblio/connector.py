@@ -1,0 +1,728 @@
+"""Oblio.eu (REST API, OAuth client credentials), sans-I/O.
+
+Facts come from the Oblio sheet (``shared/providers/oblio.md``, sections cited as §N);
+the traps this module guards against:
+
+* The token answer's numbers are strings (``"expires_in":"3600"``); a token lasts an hour
+  and has no refresh token. It is fetched inside each flow (a first ``Call``), cached per
+  credential for every client of the process, renewed a minute before it expires, and
+  on a 401 ``... has expired`` / ``... is invalid`` dropped and fetched once more (§1, §16).
+* Errors come as HTTP 400/401 with ``{"status","statusMessage"}`` in Romanian, and also as
+  ``status`` 400 inside an HTTP 200 body; both are errors (§2).
+* A create answered 200 without ``seriesName``/``number``/``link`` may have created the
+  document: it is sent again with the same ``idempotencyKey`` (OB-FG, §2), never held.
+* ``idempotencyKey`` is account-wide (§14): derived from the installation's namespace, the
+  company and the reference, so two shops on one account never collide (§16).
+* The create answers only series, number and link; the internal id is in the link (§4).
+* ``vatIncluded`` defaults to 1 at Oblio: it is always sent (§5.2).
+* Receipts are collects of type ``Chitanta`` on an invoice (§8); corrections are storno
+  invoices, full (``refund:1``, which also deletes the invoice's payment) or partial
+  (negative quantities, §9).
+* PDFs exist only behind the document's public ``link`` (no API token, §10).
+* Limits per token: 30 creates / 100 s, 30 other calls / 10 s, and (older text) more than
+  3 calls per second blocks the token for 10 minutes (§13).
+* Numbers come back zero-padded (``"0055"``) and are kept exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import attrs
+import httpx
+
+from ...capabilities import Capabilities, Capability, Entry, Support
+from ...errors import (
+    AccountingError,
+    AmbiguousOutcome,
+    AuthenticationError,
+    NotFound,
+    PermissionDenied,
+    ProviderError,
+    ProviderValidationError,
+    RateLimited,
+    ServerError,
+    ValidationError,
+)
+from ...flow import Call, Flow
+from ...limits import RateLimit, Scope, credential_fingerprint
+from ...model import (
+    Correction,
+    DocumentKind,
+    Invoice,
+    Party,
+    Payment,
+    PaymentType,
+    Receipt,
+    SentDocument,
+    Series,
+    VatRate,
+    VatRateInfo,
+)
+from ...provider import Provider, json_request, read_json
+from . import codec
+from .settings import BASE_URL, OblioSettings
+
+TOKEN_MARGIN = 60.0
+"""Seconds before its expiry at which a cached token is renewed (earlier sheet, §2.9 REC)."""
+
+BLOCK_SECONDS = 600.0
+"""The penalty to assume for exceeding a limit: the token is blocked for 10 minutes (§13)."""
+
+CAPABILITIES = Capabilities(
+    provider="oblio",
+    entries={
+        Capability.SEND_INVOICE: Entry(Support.SUPPORTED, "VAT names read from the account; vatIncluded always sent"),
+        Capability.SEND_RECEIPT: Entry(
+            Support.SUPPORTED, "an invoice with a Chitanta collect (cash); needs a Chitanta series"
+        ),
+        Capability.SEND_CORRECTION: Entry(
+            Support.SUPPORTED,
+            "storno: full (refund:1, also deletes the invoice's payment) or partial by lowered quantities",
+        ),
+        Capability.FETCH_PDF: Entry(
+            Support.SUPPORTED, "downloads the document's public link; a receipt's is its invoice's"
+        ),
+        Capability.LIST_SERIES: Entry(Support.SUPPORTED, "nomenclature/series"),
+        Capability.LIST_PAYMENT_TYPES: Entry(Support.SUPPORTED, "the documented fixed list of collect types"),
+        Capability.LIST_VAT_RATES: Entry(Support.SUPPORTED, "nomenclature/vat_rates (key percent)"),
+        Capability.RECORD_PAYMENT: Entry(Support.SUPPORTED, "invoice/collect; not deduplicated, so never resent"),
+        Capability.SKU_STOCK: Entry(Support.SUPPORTED, "useStock with code and management; names must match exactly"),
+        Capability.EXTERNAL_NUMBERING: Entry(Support.SUPPORTED, "disableAutoSeries with the caller's number"),
+        Capability.DOCUMENT_LINK: Entry(Support.SUPPORTED, "SentDocument.url is Oblio's public link"),
+        Capability.NATIVE_IDEMPOTENCY: Entry(
+            Support.SUPPORTED, "idempotencyKey from namespace, company and reference; a replay answers the document"
+        ),
+        Capability.LOOKUP_BY_REFERENCE: Entry(
+            Support.SUPPORTED, "invoice/list, newest first, matched on the reference line in mentions"
+        ),
+    },
+)
+
+_TOKEN_REFUSED = re.compile(r"(?i)access token provided (has expired|is invalid)")
+_BLOCKED = re.compile(r"(?i)\b(blocat|blocked|too many|prea multe|limita de|rate limit)")
+_NOT_FOUND = re.compile(r"(?i)\b(nu a fost gasit|nu exista|not found)")
+_DUPLICATE = re.compile(r"(?i)(idempotency|duplicat|deja (exista|emis|folosit))")
+
+
+@attrs.define
+class _Token:
+    value: str
+    expires_at: float
+    """Driver (wall-clock) time after which the token is renewed."""
+    fetched: float
+    """``time.monotonic()`` when fetched, a guard for connectors idle longer than the token lives."""
+    lifetime: float
+    seen: float
+    """The latest driver time a response for this credential was read at."""
+
+
+class Oblio(Provider):
+    """Oblio.eu connector; build it with ``ac.connect("oblio", ...)`` (see :class:`OblioSettings`)."""
+
+    name: ClassVar[str] = "oblio"
+    title: ClassVar[str] = "Oblio.eu"
+    country: ClassVar[str] = "RO"
+    settings_class: ClassVar[type[OblioSettings]] = OblioSettings
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = (
+        RateLimit(30, 100.0, Scope.CREATES),
+        RateLimit(30, 10.0, Scope.OTHERS),
+        # The older doc text: more than 3 calls a second blocks the token for 10 minutes. The
+        # sheet's advice (§13) is at most 2 a second, which the limit below keeps for every call.
+        RateLimit(2, 1.0, Scope.ALL, penalty_seconds=BLOCK_SECONDS),
+    )
+    retry_after_default: ClassVar[float | None] = BLOCK_SECONDS
+
+    _tokens: ClassVar[dict[str, _Token]] = {}
+    _tokens_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    settings: OblioSettings
+
+    def __init__(self, settings: OblioSettings) -> None:
+        super().__init__(settings)
+        self.base_url = settings.base_url
+        self._account = codec.account_of(settings.company_vat_code)
+        self._cache_key = credential_fingerprint("oblio", settings.email.casefold(), settings.api_secret, self.base_url)
+        self._vat_rates: list[tuple[str, Decimal]] | None = None
+        self._series: list[dict[str, Any]] | None = None
+        self._now = 0.0
+
+    def __repr__(self) -> str:
+        return f"Oblio(email={self.settings.email!r}, company_vat_code={self.settings.company_vat_code!r})"
+
+    # What the drivers ask of a provider.
+
+    def credential_fingerprint(self) -> str:
+        """Equal for the same Oblio login (limits count per token, one token per login at a time)."""
+        return credential_fingerprint("oblio", self.settings.email.casefold())
+
+    def account(self) -> str:
+        """The issuing company's CIF (without ``RO``): one login can issue for several companies."""
+        return self._account
+
+    def reconcile_hint(self, kind: DocumentKind, reference: str) -> str:
+        """Where the reference is written: the document's mentions."""
+        note = self._note(kind, reference)
+        return f"look in Oblio's invoices of company {self.settings.company_vat_code} for mentions reading {note!r}"
+
+    def secrets(self) -> tuple[str, ...]:
+        """The API secret and any token cached for it (tokens fetched later never enter a message)."""
+        with self._tokens_lock:
+            token = self._tokens.get(self._cache_key)
+        return (self.settings.api_secret,) + ((token.value,) if token else ())
+
+    @classmethod
+    def forget_tokens(cls) -> None:
+        """Drop every cached access token (the next call of each credential fetches a new one)."""
+        with cls._tokens_lock:
+            cls._tokens.clear()
+
+    def error_message(self, response: httpx.Response) -> str | None:
+        """Oblio's ``statusMessage`` (or an OAuth ``error_description``)."""
+        body = read_json(response)
+        if isinstance(body, Mapping):
+            for key in ("statusMessage", "error_description", "message", "error"):
+                value = body.get(key)
+                if isinstance(value, str) and value.strip():
+                    return value.strip()
+        return None
+
+    def error_for(self, response: httpx.Response, call: Call, now: float) -> AccountingError | None:
+        """HTTP status and the body's ``status`` both count: a 200 carrying ``status`` 400 is an error (§2)."""
+        self._observe(now)
+        status = response.status_code
+        body = read_json(response)
+        if status < 300:
+            inner = body.get("status") if isinstance(body, Mapping) else None
+            try:
+                status = int(str(inner)) if inner is not None else status
+            except ValueError:
+                status = 200
+            if status < 300:
+                return None
+        message = self.error_message(response) or f"Oblio answered status {status}"
+        if status == 429 or _BLOCKED.search(message):
+            # UNCERTAIN answer (§13): a 429 or a "blocked" text is the 10-minute penalty.
+            return RateLimited(message)
+        if status == 401:
+            return AuthenticationError(message)
+        if status == 403:
+            return PermissionDenied(message)
+        if status >= 500:
+            return ServerError(message)
+        if status == 404 or (call.request.method == "GET" and _NOT_FOUND.search(message)):
+            return NotFound(message)
+        if status in (400, 409, 422):
+            return ProviderValidationError(message, field_errors={"": [message]})
+        return ProviderError(message)
+
+    # The token.
+
+    def _observe(self, now: float) -> None:
+        # Flows have no clock: the driver's time reaches a provider only with each answer.
+        self._now = now
+        with self._tokens_lock:
+            token = self._tokens.get(self._cache_key)
+            if token is not None:
+                token.seen = now
+
+    def _cached_token(self) -> str | None:
+        with self._tokens_lock:
+            token = self._tokens.get(self._cache_key)
+            if token is None:
+                return None
+            if token.seen >= token.expires_at or time.monotonic() - token.fetched >= token.lifetime:
+                del self._tokens[self._cache_key]
+                return None
+            return token.value
+
+    def _drop_token(self, value: str) -> None:
+        with self._tokens_lock:
+            token = self._tokens.get(self._cache_key)
+            if token is not None and token.value == value:
+                del self._tokens[self._cache_key]
+
+    def _token(self, operation: str) -> Flow[str]:
+        cached = self._cached_token()
+        if cached is not None:
+            return cached
+        # Form-encoded, as the doc posts it (the official PHP client's JSON works too, §1).
+        request = httpx.Request(
+            "POST",
+            self.base_url + "api/authorize/token",
+            data={"client_id": self.settings.email, "client_secret": self.settings.api_secret},
+            headers={"Accept": "application/json"},
+        )
+        response = yield Call(request, operation)
+        body = read_json(response)
+        value = body.get("access_token") if isinstance(body, Mapping) else None
+        if not isinstance(value, str) or not value:
+            raise AuthenticationError("Oblio's token answer carries no access_token", response=response)
+        try:
+            lifetime = float(str(body.get("expires_in") or 3600))  # a string in Oblio's answer
+        except ValueError:
+            lifetime = 3600.0
+        if not 0 < lifetime < 10 * 86400:  # NaN, infinite or absurd: assume the documented hour
+            lifetime = 3600.0
+        renew_after = max(lifetime - TOKEN_MARGIN, lifetime / 2)
+        now = self._now  # the driver's time of this very answer (error_for ran on it)
+        with self._tokens_lock:
+            self._tokens[self._cache_key] = _Token(value, now + renew_after, time.monotonic(), renew_after, now)
+        return value
+
+    def _api(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        creates: bool = False,
+        deduplicated: bool = False,
+    ) -> Flow[httpx.Response]:
+        """One API call with the Bearer token, fetched first when needed and renewed once on a 401."""
+        token = yield from self._token(operation)
+        response: httpx.Response
+        try:
+            response = yield self._call(method, path, operation, token, params, body, creates, deduplicated)
+            return response
+        except AuthenticationError as error:
+            if not _TOKEN_REFUSED.search(error.message):
+                raise
+            self._drop_token(token)
+        token = yield from self._token(operation)
+        response = yield self._call(method, path, operation, token, params, body, creates, deduplicated)
+        return response
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        token: str,
+        params: Mapping[str, str] | None,
+        body: Any,
+        creates: bool,
+        deduplicated: bool,
+    ) -> Call:
+        headers = {"Authorization": f"Bearer {token}"}
+        query = None if method != "GET" else {"cif": self.settings.company_vat_code, **(params or {})}
+        request = json_request(method, self.base_url + path, body, headers=headers, params=query)
+        return Call(request, operation, creates=creates, deduplicated=deduplicated)
+
+    # Account data.
+
+    def _rates(self, operation: str) -> Flow[list[tuple[str, Decimal]]]:
+        if self._vat_rates is None:
+            response = yield from self._api("GET", "api/nomenclature/vat_rates", operation)
+            rates = []
+            for item in _data_list(response):
+                try:
+                    rates.append((str(item["name"]), Decimal(str(item["percent"]))))
+                except (KeyError, ArithmeticError):
+                    continue
+            self._vat_rates = rates
+        return self._vat_rates
+
+    def _all_series(self, operation: str) -> Flow[list[dict[str, Any]]]:
+        if self._series is None:
+            response = yield from self._api("GET", "api/nomenclature/series", operation)
+            self._series = _data_list(response)
+        return self._series
+
+    def _default_series(self, kind: str, operation: str, field: str) -> Flow[str]:
+        listed = yield from self._all_series(operation)
+        # UNCERTAIN which `type` values exist beyond Factura/Proforma (§7, §17.8): filter by those seen.
+        of_kind = [item for item in listed if item.get("type") == kind and item.get("name")]
+        chosen = next((item for item in of_kind if _truthy(item.get("default"))), of_kind[0] if of_kind else None)
+        if chosen is None:
+            setting = "receipt_series" if kind == "Chitanta" else "invoice_series"
+            raise ValidationError(field, f"the Oblio company lists no {kind} series; configure {setting}")
+        return str(chosen["name"])
+
+    def _vat_lookup(self, rates: list[tuple[str, Decimal]]) -> codec.VatLookup:
+        def lookup(vat: VatRate, field: str) -> tuple[str, Decimal]:
+            return codec.vat_match(vat, field, rates, self.settings.vat_names)
+
+        return lookup
+
+    # Operations.
+
+    def send_invoice(self, invoice: Invoice) -> Flow[SentDocument]:
+        """Issue an invoice with ``POST api/docs/invoice`` (§4), carrying an ``idempotencyKey``."""
+        collect_type = self._check_invoice(invoice)
+        rates = yield from self._rates("send_invoice")
+        series = invoice.series or self.settings.invoice_series
+        if series is None:
+            series = yield from self._default_series("Factura", "send_invoice", "series")
+        receipt_series = None
+        if collect_type == "Chitanta":
+            receipt_series = yield from self._receipt_series("send_invoice", "payment.method")
+        body = self._document_body("invoice", invoice.reference, invoice.issue_date.isoformat(), series)
+        body["client"] = codec.client(invoice.buyer, save=self.settings.save_clients)
+        if invoice.due_date:
+            body["dueDate"] = invoice.due_date.isoformat()
+        if invoice.sale_date:
+            body["deliveryDate"] = invoice.sale_date.isoformat()
+        if invoice.number is not None:
+            body["disableAutoSeries"] = 1
+            body["number"] = invoice.number
+        self._add_common(body, invoice.currency, invoice.language, invoice.exchange_rate)
+        body["mentions"] = codec.mentions(invoice.notes, self._note(DocumentKind.INVOICE, invoice.reference))
+        management = None
+        if invoice.use_stock:
+            management = invoice.warehouse or self.settings.management
+            body["useStock"] = 1
+            body["workStation"] = self.settings.work_station or "Sediu"
+        body["products"] = codec.products(
+            invoice.lines,
+            currency=invoice.currency,
+            prices_include_vat=invoice.prices_include_vat,
+            vat_of=self._vat_lookup(rates),
+            management=management,
+        )
+        if invoice.payment is not None and collect_type is not None:
+            collect: dict[str, Any] = {"type": collect_type, "value": invoice.payment.amount}
+            if receipt_series is not None:
+                collect["seriesName"] = receipt_series
+            else:
+                collect["documentNumber"] = invoice.reference
+            if invoice.payment.paid_on is not None:
+                collect["issueDate"] = invoice.payment.paid_on.isoformat()
+            body["collect"] = collect
+        data = yield from self._create(body, "send_invoice", DocumentKind.INVOICE, invoice.reference)
+        return self._sent(data, DocumentKind.INVOICE, invoice.reference, invoice.issue_date.isoformat())
+
+    def send_receipt(self, receipt: Receipt) -> Flow[SentDocument]:
+        """Issue a receipt: an invoice with a ``Chitanta`` collect of its whole value (§8, §11)."""
+        if codec.collect_type(receipt.payment_method, "payment_method") != "Chitanta":
+            raise ValidationError(
+                "payment_method",
+                f"an Oblio receipt (chitanta) is a cash receipt; {receipt.payment_method!r} is not cash. "
+                "Send an invoice with a payment instead.",
+            )
+        if receipt.number is not None:
+            raise ValidationError("number", "Oblio numbers receipts in their Chitanta series; leave number empty")
+        rates = yield from self._rates("send_receipt")
+        receipt_series = receipt.series or (yield from self._receipt_series("send_receipt", "series"))
+        series = self.settings.invoice_series
+        if series is None:
+            series = yield from self._default_series("Factura", "send_receipt", "series")
+        issue_date = receipt.issue_date.isoformat()
+        body = self._document_body("receipt", receipt.reference, issue_date, series)
+        buyer = receipt.buyer or Party(name=self.settings.walk_in_client_name)
+        body["client"] = codec.client(buyer, save=self.settings.save_clients and receipt.buyer is not None)
+        self._add_common(body, receipt.currency, receipt.language, None)
+        body["mentions"] = codec.mentions(receipt.notes, self._note(DocumentKind.RECEIPT, receipt.reference))
+        body["products"] = codec.products(
+            receipt.lines,
+            currency=receipt.currency,
+            prices_include_vat=receipt.prices_include_vat,
+            vat_of=self._vat_lookup(rates),
+            management=None,
+        )
+        gross = codec.totals(receipt.lines, prices_include_vat=receipt.prices_include_vat).gross
+        body["collect"] = {"type": "Chitanta", "seriesName": receipt_series, "value": gross, "issueDate": issue_date}
+        data = yield from self._create(body, "send_receipt", DocumentKind.RECEIPT, receipt.reference)
+        return (yield from self._receipt_of(data, receipt.reference, receipt_series, "send_receipt"))
+
+    def send_correction(self, correction: Correction) -> Flow[SentDocument]:
+        """Issue a storno invoice (§9): full with ``refund:1``, partial with negative quantities."""
+        series, number = _invoice_key(self.own_document(correction.original_document, "original_document"))
+        products: list[dict[str, Any]] | None = None
+        if not correction.is_full_reversal:
+            rates = yield from self._rates("send_correction")
+            original = correction.original
+            products, _ = codec.storno_products(
+                correction,
+                currency=original.currency,
+                vat_of=self._vat_lookup(rates),
+                management=(original.warehouse or self.settings.management) if original.use_stock else None,
+            )
+        target = self.settings.correction_series or series
+        body = self._document_body("correction", correction.reference, correction.issue_date.isoformat(), target)
+        body["referenceDocument"] = {
+            "type": "Factura",
+            "seriesName": series,
+            "number": number,
+            "refund": 1 if products is None else 0,
+        }
+        body["mentions"] = codec.mentions(correction.reason, self._note(DocumentKind.CORRECTION, correction.reference))
+        if products is not None:
+            if correction.original.use_stock:
+                body["useStock"] = 1
+                body["workStation"] = self.settings.work_station or "Sediu"
+            body["products"] = products
+        data = yield from self._create(body, "send_correction", DocumentKind.CORRECTION, correction.reference)
+        return self._sent(data, DocumentKind.CORRECTION, correction.reference, correction.issue_date.isoformat())
+
+    def fetch_pdf(self, document: SentDocument) -> Flow[bytes]:
+        """Download the document's public ``link`` (no token, redirects followed) and check it is a PDF (§10)."""
+        self.own_document(document)
+        url = document.url
+        if not url:
+            series, number = _invoice_key(document)
+            response = yield from self._api(
+                "GET", "api/docs/invoice", "fetch_pdf", params={"seriesName": series, "number": number}
+            )
+            url = _data(response).get("link")
+            if not isinstance(url, str) or not url:
+                raise ProviderError(f"Oblio gave no link for {series}{number}", response=response)
+        if self.base_url != BASE_URL and url.startswith(BASE_URL):
+            # Links name Oblio's own host; behind another base URL (a fake on loopback, a
+            # proxy) they are fetched from there.
+            url = self.base_url + url.removeprefix(BASE_URL)
+        for _ in range(5):
+            request = httpx.Request("GET", url, headers={"Accept": "application/pdf"})
+            response = yield Call(request, "fetch_pdf", check=False)
+            location = response.headers.get("Location")
+            if 300 <= response.status_code < 400 and location:
+                url = str(httpx.URL(url).join(location))
+                continue
+            if response.status_code in (404, 410):
+                raise NotFound(f"Oblio's link for {document.full_number} no longer opens", response=response)
+            if response.status_code >= 400:
+                raise self.status_error(response, f"Oblio's link answered HTTP {response.status_code}")
+            return self.pdf_bytes(response, f"{document.full_number} (link only)")
+        raise ProviderError(f"Oblio's link for {document.full_number} redirects too often")
+
+    def list_series(self) -> Flow[list[Series]]:
+        """The company's series (``nomenclature/series``)."""
+        self._series = None
+        listed = yield from self._all_series("list_series")
+        kinds = {"Factura": DocumentKind.INVOICE, "Chitanta": DocumentKind.RECEIPT}
+        return [
+            Series(
+                name=str(item["name"]),
+                kind=kinds.get(str(item.get("type"))),
+                next_number=str(item["next"]) if item.get("next") is not None else None,
+                is_default=_truthy(item.get("default")),
+            )
+            for item in listed
+            if item.get("name")
+        ]
+
+    def list_vat_rates(self) -> Flow[list[VatRateInfo]]:
+        """The company's VAT rates (``nomenclature/vat_rates``, key ``percent``)."""
+        response = yield from self._api("GET", "api/nomenclature/vat_rates", "list_vat_rates")
+        found: list[VatRateInfo] = []
+        rates: list[tuple[str, Decimal]] = []
+        for item in _data_list(response):
+            try:
+                name, percent = str(item["name"]), Decimal(str(item["percent"]))
+            except (KeyError, ArithmeticError):
+                continue
+            rates.append((name, percent))
+            special = codec.SPECIAL_BY_NAME.get(name) if percent == 0 else None
+            vat = VatRate.special(special) if special is not None else VatRate.of(percent)
+            found.append(VatRateInfo(name=name, vat=vat, is_default=_truthy(item.get("default"))))
+        self._vat_rates = rates
+        return found
+
+    def list_payment_types(self) -> Flow[list[PaymentType]]:
+        """Oblio's documented collect types (a fixed list; no call is made)."""
+        return self.payment_types(codec.COLLECT_TYPES, receipts=("Chitanta",))
+        yield  # a flow with no calls
+
+    def record_payment(self, document: SentDocument, payment: Payment) -> Flow[SentDocument]:
+        """Record a payment with ``PUT api/docs/invoice/collect`` (§11).
+
+        A collect carries no idempotency key: after an unknown outcome it is not sent again
+        (``AmbiguousOutcome``); check the invoice's ``collects`` in Oblio.
+        """
+        series, number = _invoice_key(self.own_document(document))
+        kind = codec.collect_type(payment.method, "payment.method")
+        collect: dict[str, Any] = {"type": kind, "value": payment.amount}
+        receipt_series = None
+        if kind == "Chitanta":
+            receipt_series = yield from self._receipt_series("record_payment", "payment.method")
+            collect["seriesName"] = receipt_series
+        else:
+            collect["documentNumber"] = document.reference  # required when not Chitanta (§11)
+        if payment.paid_on is not None:
+            collect["issueDate"] = payment.paid_on.isoformat()
+        body = {"cif": self.settings.company_vat_code, "seriesName": series, "number": number, "collect": collect}
+        response = yield from self._api("PUT", "api/docs/invoice/collect", "record_payment", body=body, creates=True)
+        data = _data(response)
+        collects = [item for item in data.get("collects") or [] if isinstance(item, Mapping)]
+        last = collects[-1] if collects else {}
+        return SentDocument(
+            provider=self.name,
+            kind=DocumentKind.RECEIPT if receipt_series else DocumentKind.PAYMENT,
+            reference=document.reference,
+            number=str(last.get("number") or "") or None,
+            series=receipt_series,
+            external_id=codec.link_id(data.get("link")) or document.external_id,
+            url=str(data.get("link") or document.url or "") or None,
+            raw=dict(data),
+        )
+
+    def find_document(self, kind: DocumentKind, reference: str) -> Flow[SentDocument | None]:
+        """The invoice, receipt or storno issued for ``reference``: recent invoices matched on their mentions (§14).
+
+        Oblio filters by no key or reference, so the newest ``lookup_pages`` pages of 100 are read.
+        """
+        note = self._note(kind, reference)
+        for page in range(self.settings.lookup_pages):
+            params = {"orderBy": "id", "orderDir": "DESC", "limitPerPage": "100", "offset": str(page * 100)}
+            response = yield from self._api("GET", "api/docs/invoice/list", "find_document", params=params)
+            rows = _data_list(response)
+            for row in rows:
+                if not codec.has_note(row.get("mentions"), note):
+                    continue
+                data = {"seriesName": row.get("seriesName"), "number": row.get("number"), "link": row.get("link")}
+                if kind is DocumentKind.RECEIPT:
+                    series = self.settings.receipt_series or (
+                        yield from self._default_series("Chitanta", "find_document", "receipt_series")
+                    )
+                    return (yield from self._receipt_of(data, reference, series, "find_document"))
+                sent = self._sent(data, kind, reference, str(row.get("issueDate") or "") or None)
+                return attrs.evolve(sent, external_id=str(row.get("id") or "") or sent.external_id, raw=dict(row))
+            if len(rows) < 100:
+                break
+        return None
+
+    # Building and reading.
+
+    def _note(self, kind: DocumentKind, reference: str) -> str:
+        word = (
+            "correction"
+            if kind is DocumentKind.CORRECTION
+            else "receipt"
+            if kind is DocumentKind.RECEIPT
+            else "invoice"
+        )
+        return codec.reference_note(word, self.settings.key_namespace, reference)
+
+    def _document_body(self, kind: str, reference: str, issue_date: str, series: str) -> dict[str, Any]:
+        return {
+            "cif": self.settings.company_vat_code,
+            "idempotencyKey": codec.idempotency_key(self.settings.key_namespace, self._account, kind, reference),
+            "seriesName": series,
+            "issueDate": issue_date,
+        }
+
+    @staticmethod
+    def _add_common(body: dict[str, Any], currency: str, language: str | None, exchange_rate: Decimal | None) -> None:
+        body["currency"] = currency
+        if exchange_rate is not None:
+            body["exchangeRate"] = exchange_rate
+        if language:
+            body["language"] = language.upper()
+
+    def _check_invoice(self, invoice: Invoice) -> str | None:
+        """Local checks before any request; the collect type of a payment at issue."""
+        missing = invoice.use_stock and not (invoice.warehouse or self.settings.management)
+        if missing and any(not line.is_service for line in invoice.lines):
+            raise ValidationError("warehouse", "stock lines need the Oblio warehouse (management); set warehouse")
+        if invoice.payment is None:
+            return None
+        return codec.collect_type(invoice.payment.method, "payment.method")
+
+    def _receipt_series(self, operation: str, field: str) -> Flow[str]:
+        if self.settings.receipt_series:
+            return self.settings.receipt_series
+        return (yield from self._default_series("Chitanta", operation, field))
+
+    def _create(self, body: dict[str, Any], operation: str, kind: DocumentKind, reference: str) -> Flow[dict[str, Any]]:
+        """A deduplicated create; an answer without series, number and link is sent again with the same key."""
+        for _ in range(3):
+            try:
+                response = yield from self._api(
+                    "POST", "api/docs/invoice", operation, body=body, creates=True, deduplicated=True
+                )
+            except ProviderValidationError as error:
+                # UNCERTAIN what a reused key answers (§14, §17.1): a duplicate refusal means
+                # the document exists, so it is looked up by its reference.
+                if not _DUPLICATE.search(error.message):
+                    raise
+                found = yield from self.find_document(kind, reference)
+                if found is None:
+                    raise
+                return {"seriesName": found.series, "number": found.number, "link": found.url}
+            data = _data(response)
+            if all(isinstance(data.get(key), str) and data.get(key) for key in ("seriesName", "number", "link")):
+                return data
+        raise AmbiguousOutcome(
+            f"Oblio accepted {reference!r} three times without saying which document it issued; sending it "
+            "again with the same idempotencyKey is safe",
+            provider=self.name,
+            operation=operation,
+            retry_safe=True,
+        )
+
+    def _sent(
+        self, data: Mapping[str, Any], kind: DocumentKind, reference: str, issue_date: str | None
+    ) -> SentDocument:
+        link = str(data.get("link") or "") or None
+        return SentDocument(
+            provider=self.name,
+            kind=kind,
+            reference=reference,
+            number=str(data.get("number") or "") or None,  # zero-padded, kept exactly
+            series=str(data.get("seriesName") or "") or None,
+            external_id=codec.link_id(link),
+            issue_date=issue_date,
+            url=link,
+            raw=dict(data),
+        )
+
+    def _receipt_of(
+        self, data: Mapping[str, Any], reference: str, receipt_series: str, operation: str
+    ) -> Flow[SentDocument]:
+        """The receipt's own number, read from the invoice's ``collects`` (the create answers the invoice's)."""
+        params = {"seriesName": str(data.get("seriesName")), "number": str(data.get("number"))}
+        response = yield from self._api("GET", "api/docs/invoice", operation, params=params)
+        read = _data(response)
+        collects = [item for item in read.get("collects") or [] if isinstance(item, Mapping)]
+        receipts = [item for item in collects if item.get("type") == "Chitanta"]
+        collect = receipts[-1] if receipts else {}
+        link = str(data.get("link") or read.get("link") or "") or None
+        return SentDocument(
+            provider=self.name,
+            kind=DocumentKind.RECEIPT,
+            reference=reference,
+            number=str(collect.get("number") or "") or None,
+            series=receipt_series,
+            external_id=codec.link_id(link),
+            issue_date=str(collect.get("issueDate") or "") or None,
+            url=link,
+            raw={"invoice": dict(data), "collect": dict(collect)},
+        )
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in ("1", "true")
+
+
+def _data(response: httpx.Response) -> dict[str, Any]:
+    body = read_json(response)
+    data = body.get("data") if isinstance(body, Mapping) else None
+    return dict(data) if isinstance(data, Mapping) else {}
+
+
+def _data_list(response: httpx.Response) -> list[dict[str, Any]]:
+    body = read_json(response)
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if not isinstance(data, list):
+        return []
+    return [dict(item) for item in data if isinstance(item, Mapping)]
+
+
+def _invoice_key(document: SentDocument) -> tuple[str, str]:
+    """The invoice's series and number; a receipt's invoice is in its ``raw``."""
+    if document.kind is DocumentKind.RECEIPT and isinstance(document.raw.get("invoice"), Mapping):
+        invoice = document.raw["invoice"]
+        series, number = invoice.get("seriesName"), invoice.get("number")
+    else:
+        series, number = document.series, document.number
+    if not series or not number:
+        raise ValidationError("document.number", "Oblio finds documents by series and number; both are needed")
+    return str(series), str(number)
