@@ -78,6 +78,11 @@ class Capabilities:
     def __iter__(self) -> Iterator[tuple[Capability, Entry]]:
         return ((capability, self[capability]) for capability in Capability)
 
+    def _repr_html_(self) -> str:
+        from .notebook import repr_html
+
+        return repr_html(self)
+
 
 @attrs.frozen
 class CapabilityMatrix:

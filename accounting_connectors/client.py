@@ -42,6 +42,7 @@ from .errors import (
 from .flow import Call, Effect, Flow, Sleep, adrive, drive
 from .limits import parse_retry_after
 from .model import Correction, DocumentKind, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
+from .notebook import Listing
 from .provider import Provider
 from .ratelimit import CredentialLimiter, Slot, shared_limiter
 
@@ -394,15 +395,15 @@ class Client(_ConnectorBase):
 
     def list_series(self) -> list[Series]:
         """The numbering series configured at the provider."""
-        return self.run(self.provider.list_series())
+        return Listing(self.run(self.provider.list_series()))
 
     def list_payment_types(self) -> list[PaymentType]:
         """The payment types the provider accepts."""
-        return self.run(self.provider.list_payment_types())
+        return Listing(self.run(self.provider.list_payment_types()))
 
     def list_vat_rates(self) -> list[VatRateInfo]:
         """The VAT rates configured at the provider."""
-        return self.run(self.provider.list_vat_rates())
+        return Listing(self.run(self.provider.list_vat_rates()))
 
     def record_payment(self, document: SentDocument, payment: Payment) -> SentDocument:
         """Record ``payment`` against an issued invoice."""
@@ -515,15 +516,15 @@ class AsyncClient(_ConnectorBase):
 
     async def list_series(self) -> list[Series]:
         """The numbering series configured at the provider."""
-        return await self.run(self.provider.list_series())
+        return Listing(await self.run(self.provider.list_series()))
 
     async def list_payment_types(self) -> list[PaymentType]:
         """The payment types the provider accepts."""
-        return await self.run(self.provider.list_payment_types())
+        return Listing(await self.run(self.provider.list_payment_types()))
 
     async def list_vat_rates(self) -> list[VatRateInfo]:
         """The VAT rates configured at the provider."""
-        return await self.run(self.provider.list_vat_rates())
+        return Listing(await self.run(self.provider.list_vat_rates()))
 
     async def record_payment(self, document: SentDocument, payment: Payment) -> SentDocument:
         """Record ``payment`` against an issued invoice."""

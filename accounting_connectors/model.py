@@ -340,6 +340,11 @@ class Invoice:
                 if not line.is_service and not line.sku:
                     raise ValidationError(f"lines[{index}].sku", "stock transfer needs a SKU on every product line")
 
+    def _repr_html_(self) -> str:
+        from .notebook import repr_html
+
+        return repr_html(self)
+
 
 @attrs.frozen(kw_only=True)
 class Receipt:
@@ -365,6 +370,11 @@ class Receipt:
         if self.buyer is not None and not isinstance(self.buyer, Party):
             raise ValidationError("buyer", "must be a Party")
         _check_language(self.language)
+
+    def _repr_html_(self) -> str:
+        from .notebook import repr_html
+
+        return repr_html(self)
 
 
 class DocumentKind(enum.Enum):
@@ -403,6 +413,11 @@ class SentDocument:
     def full_number(self) -> str:
         """Series and number as printed, e.g. ``"FCT0023"``."""
         return f"{self.series or ''}{self.number or ''}"
+
+    def _repr_html_(self) -> str:
+        from .notebook import repr_html
+
+        return repr_html(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -465,6 +480,11 @@ class Correction:
             reason=reason,
             issue_date=issue_date,
         )
+
+    def _repr_html_(self) -> str:
+        from .notebook import repr_html
+
+        return repr_html(self)
 
 
 @attrs.frozen(kw_only=True)

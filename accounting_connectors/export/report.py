@@ -54,6 +54,11 @@ class ExportResult:
         """The document is at the provider (sent now or before) or was skipped on purpose."""
         return self.status in (ExportStatus.SENT, ExportStatus.ALREADY_SENT, ExportStatus.SKIPPED)
 
+    def _repr_html_(self) -> str:
+        from ..notebook import repr_html
+
+        return repr_html(self)
+
 
 @attrs.define
 class ExportReport:
@@ -109,6 +114,11 @@ class ExportReport:
     def ok(self) -> bool:
         """Nothing failed, nothing is uncertain, nothing was left unattempted."""
         return not (self.failed or self.uncertain or self.not_attempted or self.in_progress)
+
+    def _repr_html_(self) -> str:
+        from ..notebook import repr_html
+
+        return repr_html(self)
 
     def __str__(self) -> str:
         return (
