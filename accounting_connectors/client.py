@@ -280,10 +280,12 @@ class _ConnectorBase:
         """Where a person should look to tell whether an ambiguous create took effect."""
         return self.provider.reconcile_hint(kind, reference)
 
-    def _attribute(self, error: AccountingError) -> None:
-        # Errors a flow raises itself (local validation) name the provider too.
+    def _attribute(self, error: AccountingError, operation: str | None) -> None:
+        # Errors a flow raises itself (local validation) name the provider and operation too.
         if error.provider is None:
             error.provider = self.provider.name
+        if error.operation is None:
+            error.operation = operation
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={self.provider.name!r})"
@@ -313,12 +315,12 @@ class Client(_ConnectorBase):
         self._http = http_client or httpx.Client(transport=transport, timeout=timeout or DEFAULT_TIMEOUT)
         self._retrying = tenacity.Retrying(sleep=self._policy.clock.sleep, **self._policy.retrying_kwargs())
 
-    def run(self, flow: Flow[T]) -> T:
-        """Drive a provider flow to its result."""
+    def run(self, flow: Flow[T], operation: str | None = None) -> T:
+        """Drive a provider flow to its result; ``operation`` names it on errors the flow raises."""
         try:
             return drive(flow, self._perform)
         except AccountingError as error:
-            self._attribute(error)
+            self._attribute(error, operation)
             raise
 
     def _perform(self, effect: Effect) -> httpx.Response | None:
@@ -379,39 +381,39 @@ class Client(_ConnectorBase):
 
     def send_invoice(self, invoice: Invoice) -> SentDocument:
         """Issue ``invoice``; see :meth:`Provider.send_invoice`."""
-        return self.run(self.provider.send_invoice(invoice))
+        return self.run(self.provider.send_invoice(invoice), "send_invoice")
 
     def send_receipt(self, receipt: Receipt) -> SentDocument:
         """Issue ``receipt``."""
-        return self.run(self.provider.send_receipt(receipt))
+        return self.run(self.provider.send_receipt(receipt), "send_receipt")
 
     def send_correction(self, correction: Correction) -> SentDocument:
         """Issue ``correction`` of an invoice sent before."""
-        return self.run(self.provider.send_correction(correction))
+        return self.run(self.provider.send_correction(correction), "send_correction")
 
     def fetch_pdf(self, document: SentDocument) -> bytes:
         """The PDF bytes of an issued document (they start with ``%PDF``)."""
-        return self.run(self.provider.fetch_pdf(document))
+        return self.run(self.provider.fetch_pdf(document), "fetch_pdf")
 
     def list_series(self) -> list[Series]:
         """The numbering series configured at the provider."""
-        return Listing(self.run(self.provider.list_series()))
+        return Listing(self.run(self.provider.list_series(), "list_series"))
 
     def list_payment_types(self) -> list[PaymentType]:
         """The payment types the provider accepts."""
-        return Listing(self.run(self.provider.list_payment_types()))
+        return Listing(self.run(self.provider.list_payment_types(), "list_payment_types"))
 
     def list_vat_rates(self) -> list[VatRateInfo]:
         """The VAT rates configured at the provider."""
-        return Listing(self.run(self.provider.list_vat_rates()))
+        return Listing(self.run(self.provider.list_vat_rates(), "list_vat_rates"))
 
     def record_payment(self, document: SentDocument, payment: Payment) -> SentDocument:
         """Record ``payment`` against an issued invoice."""
-        return self.run(self.provider.record_payment(document, payment))
+        return self.run(self.provider.record_payment(document, payment), "record_payment")
 
     def find_document(self, kind: DocumentKind, reference: str) -> SentDocument | None:
         """The document issued for ``reference``, or ``None`` (``LOOKUP_BY_REFERENCE``)."""
-        return self.run(self.provider.find_document(kind, reference))
+        return self.run(self.provider.find_document(kind, reference), "find_document")
 
 
 class AsyncClient(_ConnectorBase):
@@ -436,12 +438,12 @@ class AsyncClient(_ConnectorBase):
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(transport=transport, timeout=timeout or DEFAULT_TIMEOUT)
 
-    async def run(self, flow: Flow[T]) -> T:
-        """Drive a provider flow to its result."""
+    async def run(self, flow: Flow[T], operation: str | None = None) -> T:
+        """Drive a provider flow to its result; ``operation`` names it on errors the flow raises."""
         try:
             return await adrive(flow, self._perform)
         except AccountingError as error:
-            self._attribute(error)
+            self._attribute(error, operation)
             raise
 
     async def _perform(self, effect: Effect) -> httpx.Response | None:
@@ -500,36 +502,36 @@ class AsyncClient(_ConnectorBase):
 
     async def send_invoice(self, invoice: Invoice) -> SentDocument:
         """Issue ``invoice``; see :meth:`Provider.send_invoice`."""
-        return await self.run(self.provider.send_invoice(invoice))
+        return await self.run(self.provider.send_invoice(invoice), "send_invoice")
 
     async def send_receipt(self, receipt: Receipt) -> SentDocument:
         """Issue ``receipt``."""
-        return await self.run(self.provider.send_receipt(receipt))
+        return await self.run(self.provider.send_receipt(receipt), "send_receipt")
 
     async def send_correction(self, correction: Correction) -> SentDocument:
         """Issue ``correction`` of an invoice sent before."""
-        return await self.run(self.provider.send_correction(correction))
+        return await self.run(self.provider.send_correction(correction), "send_correction")
 
     async def fetch_pdf(self, document: SentDocument) -> bytes:
         """The PDF bytes of an issued document (they start with ``%PDF``)."""
-        return await self.run(self.provider.fetch_pdf(document))
+        return await self.run(self.provider.fetch_pdf(document), "fetch_pdf")
 
     async def list_series(self) -> list[Series]:
         """The numbering series configured at the provider."""
-        return Listing(await self.run(self.provider.list_series()))
+        return Listing(await self.run(self.provider.list_series(), "list_series"))
 
     async def list_payment_types(self) -> list[PaymentType]:
         """The payment types the provider accepts."""
-        return Listing(await self.run(self.provider.list_payment_types()))
+        return Listing(await self.run(self.provider.list_payment_types(), "list_payment_types"))
 
     async def list_vat_rates(self) -> list[VatRateInfo]:
         """The VAT rates configured at the provider."""
-        return Listing(await self.run(self.provider.list_vat_rates()))
+        return Listing(await self.run(self.provider.list_vat_rates(), "list_vat_rates"))
 
     async def record_payment(self, document: SentDocument, payment: Payment) -> SentDocument:
         """Record ``payment`` against an issued invoice."""
-        return await self.run(self.provider.record_payment(document, payment))
+        return await self.run(self.provider.record_payment(document, payment), "record_payment")
 
     async def find_document(self, kind: DocumentKind, reference: str) -> SentDocument | None:
         """The document issued for ``reference``, or ``None`` (``LOOKUP_BY_REFERENCE``)."""
-        return await self.run(self.provider.find_document(kind, reference))
+        return await self.run(self.provider.find_document(kind, reference), "find_document")

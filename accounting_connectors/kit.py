@@ -15,6 +15,7 @@ from __future__ import annotations
 from .capabilities import Capabilities, Capability, Entry, Support
 from .flow import Call, Flow, Sleep
 from .limits import RateLimit, RateLimitState, Scope, credential_fingerprint, parse_retry_after
+from .options import ConnectOptions
 from .provider import (
     DEFAULT_STATUS_ERRORS,
     Provider,
@@ -40,6 +41,7 @@ __all__ = [
     "Call",
     "Capabilities",
     "Capability",
+    "ConnectOptions",
     "Entry",
     "FakeError",
     "FakeLimit",

@@ -21,17 +21,15 @@ import importlib
 import warnings
 from collections.abc import Mapping
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 import attrs
-import httpx
 
 from .capabilities import Capabilities, Capability, CapabilityMatrix, Entry, Support
 from .client import AsyncClient, Client
-from .clock import Clock
 from .errors import ConfigurationError
+from .options import DRIVER_OPTIONS, ConnectOptions
 from .provider import Provider
-from .ratelimit import CredentialLimiter
 
 if TYPE_CHECKING:
     from .testing.base import FakeProvider
@@ -138,26 +136,13 @@ def fake_class(name: str) -> type[FakeProvider]:
     return loaded
 
 
-class ConnectOptions(TypedDict, total=False):
-    """The driver's own keyword arguments of :func:`connect`, the same for every provider."""
-
-    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None
-    timeout: httpx.Timeout | float | None
-    http_client: httpx.Client | httpx.AsyncClient | None
-    clock: Clock | None
-    max_retries: int
-    retry_cap: float
-    limiter: CredentialLimiter | None
-
-
-_DRIVER_OPTIONS = frozenset(ConnectOptions.__annotations__)
 
 
 def _split(settings: Mapping[str, Any] | None, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     merged = dict(settings or {})
     driver: dict[str, Any] = {}
     for key, value in options.items():
-        (driver if key in _DRIVER_OPTIONS else merged)[key] = value
+        (driver if key in DRIVER_OPTIONS else merged)[key] = value
     return merged, driver
 
 

@@ -59,23 +59,27 @@ def undocumented_fields(case: ProviderCase, requests: Iterable[httpx.Request]) -
 
 
 def _sample_arguments(operation: str, case: ProviderCase, fake_document: ac.SentDocument) -> tuple[Any, ...]:
-    receipt = case.receipt or ac.Receipt(
-        reference="conformance-receipt",
-        issue_date=case.invoice.issue_date,
-        lines=case.invoice.lines,
-        currency=case.invoice.currency,
-    )
-    return {
-        "send_invoice": (case.invoice,),
-        "send_receipt": (receipt,),
-        "send_correction": (case.correction(case.invoice, fake_document),),
-        "fetch_pdf": (fake_document,),
-        "list_series": (),
-        "list_payment_types": (),
-        "list_vat_rates": (),
-        "record_payment": (fake_document, case.payment(case.invoice)),
-        "find_document": (ac.DocumentKind.INVOICE, case.invoice.reference),
-    }[operation]
+    """Arguments for ``operation``, built only for the operation asked (a builder may refuse others)."""
+    builders: dict[str, Any] = {
+        "send_invoice": lambda: (case.invoice,),
+        "send_receipt": lambda: (
+            case.receipt
+            or ac.Receipt(
+                reference="conformance-receipt",
+                issue_date=case.invoice.issue_date,
+                lines=case.invoice.lines,
+                currency=case.invoice.currency,
+            ),
+        ),
+        "send_correction": lambda: (case.correction(case.invoice, fake_document),),
+        "fetch_pdf": lambda: (fake_document,),
+        "list_series": tuple,
+        "list_payment_types": tuple,
+        "list_vat_rates": tuple,
+        "record_payment": lambda: (fake_document, case.payment(case.invoice)),
+        "find_document": lambda: (ac.DocumentKind.INVOICE, case.invoice.reference),
+    }
+    return tuple(builders[operation]())
 
 
 def refusal_problems(connector: Any, fake: Any, case: ProviderCase) -> list[str]:
