@@ -155,7 +155,9 @@ class VatRate:
     """
 
     percent: Decimal = attrs.field(default=Decimal(0), converter=_decimal)
+    """The percentage (``21`` for 21 %); 0 for special treatments."""
     kind: VatKind = VatKind.RATE
+    """A plain rate, or the special treatment (exempt, not subject, reverse charge, intra-EU, export)."""
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)
@@ -194,10 +196,15 @@ class Address:
     """
 
     street: str | None = attrs.field(default=None, converter=_optional_str)
+    """Street and number."""
     city: str | None = attrs.field(default=None, converter=_optional_str)
+    """City or town."""
     postal_code: str | None = attrs.field(default=None, converter=_optional_str)
+    """Postal code as the country writes it."""
     region: str | None = attrs.field(default=None, converter=_optional_str)
+    """County, voivodeship or state (Romanian providers require the county)."""
     country: str
+    """ISO 3166-1 alpha-2 code (``"RO"``, ``"PL"``)."""
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)
@@ -210,12 +217,19 @@ class Party:
     """A buyer: a company (with a tax id) or a person."""
 
     name: str
+    """The name printed on the document."""
     tax_id: str | None = attrs.field(default=None, converter=_optional_str)
+    """VAT or tax id (CIF, NIP), with or without the country prefix."""
     is_company: bool = False
+    """A company (needs ``tax_id``) rather than a person."""
     registration_number: str | None = attrs.field(default=None, converter=_optional_str)
+    """Trade register number (Romania's J-number, Poland's KRS)."""
     address: Address | None = None
+    """The postal address."""
     email: str | None = attrs.field(default=None, converter=_optional_str)
+    """Where the provider may send the document."""
     phone: str | None = attrs.field(default=None, converter=_optional_str)
+    """A contact phone number."""
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)
@@ -236,13 +250,21 @@ class Line:
     """
 
     name: str
+    """The product or service as printed."""
     quantity: Decimal = attrs.field(converter=_decimal)
+    """How many (``Decimal``; zero only in corrections)."""
     unit: str
+    """The unit of measure as printed (``"buc"``, ``"szt."``)."""
     unit_price: Decimal = attrs.field(converter=_decimal)
+    """Price of one unit, net or gross by the document's ``prices_include_vat``."""
     vat: VatRate
+    """The line's VAT rate or treatment."""
     sku: str | None = attrs.field(default=None, converter=_optional_str)
+    """The product code the provider's stock knows it by."""
     discount_percent: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    """A discount on the line's price, more than 0 and at most 100."""
     is_service: bool = False
+    """A service (no stock movement) rather than goods."""
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)
@@ -284,8 +306,11 @@ class Payment:
     """
 
     method: str
+    """Your own name for how it was paid, mapped to the provider's payment type."""
     amount: Decimal = attrs.field(converter=_decimal)
+    """The amount received (``Decimal``)."""
     paid_on: dt.date | None = attrs.field(default=None, converter=_optional_date)
+    """When it was received; left out, the provider's default (usually the day it is sent)."""
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)
@@ -306,21 +331,37 @@ class Invoice:
     """
 
     reference: str
+    """Your unique id for the document: the export workflow's idempotency key."""
     issue_date: dt.date = attrs.field(converter=_date)
+    """The date of issue."""
     buyer: Party
+    """Who is invoiced."""
     lines: tuple[Line, ...] = attrs.field(converter=_tuple)
+    """The lines, at least one."""
     currency: str = attrs.field(converter=_currency)
+    """ISO 4217 code (``"RON"``, ``"PLN"``)."""
     sale_date: dt.date | None = attrs.field(default=None, converter=_optional_date)
+    """The date of sale or delivery, where it differs from the issue date."""
     due_date: dt.date | None = attrs.field(default=None, converter=_optional_date)
+    """When payment is due (not before the issue date)."""
     prices_include_vat: bool = False
+    """``unit_price`` values are gross rather than net."""
     payment: Payment | None = None
+    """Marks the invoice paid at issue."""
     series: str | None = attrs.field(default=None, converter=_optional_str)
+    """Your own series, used only with local numbering."""
     number: str | None = attrs.field(default=None, converter=_optional_str)
+    """Your own number, used only with local numbering."""
     notes: str | None = attrs.field(default=None, converter=_optional_str)
+    """Text printed on the document."""
     language: str | None = attrs.field(default=None, converter=_optional_str)
+    """Two-letter language code of the printed document."""
     exchange_rate: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    """The rate to the local currency, for foreign-currency invoices."""
     use_stock: bool = False
+    """Take the lines' SKUs out of the provider's stock."""
     warehouse: str | None = attrs.field(default=None, converter=_optional_str)
+    """The stock location, where the provider needs one."""
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)
@@ -351,16 +392,27 @@ class Receipt:
     """A receipt for a sale paid on the spot, with an optional (B2C) buyer."""
 
     reference: str
+    """Your unique id for the document: the export workflow's idempotency key."""
     issue_date: dt.date = attrs.field(converter=_date)
+    """The date of issue."""
     lines: tuple[Line, ...] = attrs.field(converter=_tuple)
+    """The lines, at least one."""
     currency: str = attrs.field(converter=_currency)
+    """ISO 4217 code."""
     payment_method: str = "cash"
+    """Your own name for how it was paid (mapped to the provider's payment type)."""
     buyer: Party | None = None
+    """The buyer, when known (B2C receipts may have none)."""
     prices_include_vat: bool = True
+    """``unit_price`` values are gross (the default for receipts)."""
     series: str | None = attrs.field(default=None, converter=_optional_str)
+    """Your own series, used only with local numbering."""
     number: str | None = attrs.field(default=None, converter=_optional_str)
+    """Your own number, used only with local numbering."""
     notes: str | None = attrs.field(default=None, converter=_optional_str)
+    """Text printed on the document."""
     language: str | None = attrs.field(default=None, converter=_optional_str)
+    """Two-letter language code of the printed document."""
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)
@@ -397,14 +449,23 @@ class SentDocument:
     """
 
     provider: str
+    """The provider's registered name."""
     kind: DocumentKind
+    """Invoice, receipt or correction."""
     reference: str
+    """Your reference of the document."""
     number: str | None = None
+    """The number exactly as the provider returned it."""
     series: str | None = None
+    """The series exactly as the provider returned it."""
     external_id: str | None = None
+    """The provider's own id of the document, when it has one."""
     issue_date: dt.date | None = attrs.field(default=None, converter=_optional_date)
+    """The date of issue the provider booked."""
     url: str | None = None
+    """A link to the document, when the provider gives one."""
     raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    """The provider's own answer, for support and audits."""
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)
@@ -431,11 +492,17 @@ class Correction:
     """
 
     reference: str
+    """Your unique id for the correction."""
     original: Invoice
+    """The invoice as it was sent."""
     original_document: SentDocument
+    """What the provider returned for the original."""
     lines: tuple[Line, ...] = attrs.field(converter=_tuple)
+    """The state after correction, one per original line, in order (zero quantity reverses a line)."""
     reason: str
+    """Why it is corrected, as printed."""
     issue_date: dt.date = attrs.field(converter=_date)
+    """The correction's date of issue (not before the original's)."""
 
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)
@@ -492,9 +559,13 @@ class Series:
     """A numbering series the provider knows (``list_series``)."""
 
     name: str
+    """The series' name, the exact value to map to."""
     kind: DocumentKind | None = None
+    """Which documents it numbers, when the provider says."""
     next_number: str | None = None
+    """The number the next document will get, when the provider says."""
     is_default: bool = False
+    """The provider's default series."""
 
 
 @attrs.frozen(kw_only=True)
@@ -505,8 +576,11 @@ class PaymentType:
     """
 
     name: str
+    """The exact value to map a local payment method to."""
     description: str | None = None
+    """The provider's own description."""
     issues_receipt: bool = False
+    """Payments of this type issue a receipt."""
 
 
 @attrs.frozen(kw_only=True)
@@ -514,5 +588,8 @@ class VatRateInfo:
     """A VAT rate configured at the provider (``list_vat_rates``)."""
 
     name: str
+    """The provider's name of the rate (SmartBill's ``Normala``, inFakt's ``23``)."""
     vat: VatRate
+    """The rate as this library writes it."""
     is_default: bool = False
+    """The provider's default rate."""

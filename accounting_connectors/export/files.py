@@ -126,6 +126,20 @@ def count_documents(paths: Iterable[Path]) -> int:
 
 _RULES = {rule.value: rule for rule in SeriesRule}
 
+_JSON_TYPES: Mapping[str, tuple[tuple[type, ...], str]] = {
+    "numbering": ((str,), "a string (provider or external)"),
+    "series": ((dict,), "an object of local series to provider series"),
+    "unmapped_series": ((str,), 'a string ("provider default" or "do not send")'),
+    "payment_types": ((dict,), "an object of local payment methods to provider payment types"),
+    "unmapped_payment": ((str,), 'a string (a provider payment type, or "fail")'),
+    "transfer_sku": ((bool,), "true or false"),
+    "warehouse": ((str, type(None)), "a string or null"),
+    "send_payment_date": ((bool,), "true or false"),
+    "use_provider_document": ((bool,), "true or false"),
+    "stop_after_failure": ((bool,), "true or false"),
+    "max_concurrency": ((int,), "a whole number"),
+}
+
 
 def settings_from_dict(data: Mapping[str, Any]) -> IntegrationSettings:
     """:class:`IntegrationSettings` from JSON, e.g. ``{"series": {"WEB": "FCT", "POS": "do not send"}}``.
@@ -138,6 +152,11 @@ def settings_from_dict(data: Mapping[str, Any]) -> IntegrationSettings:
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigurationError(f"unknown settings {unknown}; known: {sorted(known)}")
+    for key, value in values.items():
+        expected, words = _JSON_TYPES[key]
+        # bool is an int to Python, never to a person writing a config file.
+        if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
+            raise ConfigurationError(f"settings.{key} must be {words}, not {json.dumps(value)}")
     if "numbering" in values:
         try:
             values["numbering"] = Numbering(values["numbering"])

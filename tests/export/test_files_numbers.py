@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -97,3 +98,20 @@ def test_a_ledger_that_is_a_folder_is_an_error_not_a_traceback(tmp_path: Path, c
     (tmp_path / "in" / "a.json").write_text(document())
     assert main(["export", str(tmp_path / "in"), "--sandbox", "--ledger", str(tmp_path)]) == 1
     assert "is a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        ({"max_concurrency": "4"}, 'settings.max_concurrency must be a whole number, not "4"'),
+        ({"max_concurrency": True}, "settings.max_concurrency must be a whole number, not true"),
+        ({"transfer_sku": "yes"}, 'settings.transfer_sku must be true or false, not "yes"'),
+        ({"series": ["FCT"]}, "settings.series must be an object"),
+    ],
+)
+def test_settings_of_the_wrong_type_name_the_key_and_what_it_should_be(settings: dict[str, Any], says: str) -> None:
+    from accounting_connectors.export.files import settings_from_dict
+
+    with pytest.raises(ac.ConfigurationError) as caught:
+        settings_from_dict(settings)
+    assert says in str(caught.value)
