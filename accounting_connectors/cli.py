@@ -31,9 +31,12 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
+
+import attrs
 
 from . import __version__
 from .errors import AccountingError, ConfigurationError
@@ -265,15 +268,68 @@ def ceiling_note(provider: type[Provider], documents: int) -> str | None:
 
 
 def _read_config(path: str | None) -> dict[str, Any]:
+    """The config file: JSON, or TOML when it ends in ``.toml``."""
     if path is None:
         return {}
-    try:
-        config = json.loads(Path(path).read_text(encoding="utf-8"))
-    except ValueError as error:
-        raise ConfigurationError(f"{path} is not valid JSON: {error}") from None
+    text = Path(path).read_text(encoding="utf-8-sig")
+    if path.endswith(".toml"):
+        try:
+            config: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigurationError(f"{path} is not valid TOML: {error}") from None
+    else:
+        try:
+            config = json.loads(text)
+        except ValueError as error:
+            raise ConfigurationError(f"{path} is not valid JSON: {error}") from None
     if not isinstance(config, dict):
-        raise ConfigurationError(f'{path} must hold a JSON object: {{"provider", "credentials", "settings"}}')
+        raise ConfigurationError(f'{path} must hold an object: {{"provider", "credentials", "settings"}}')
     return config
+
+
+ENV_PREFIX = "ACCOUNTING_CONNECTORS_"
+"""Credentials come from ``ACCOUNTING_CONNECTORS_<PROVIDER>_<SETTING>`` variables too."""
+
+
+def credentials_from_env(provider: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The provider's settings found in the environment, converted to their declared types.
+
+    ``ACCOUNTING_CONNECTORS_SMARTBILL_TOKEN=...`` is SmartBill's ``token``: secrets never
+    need to be written in a file or typed on a command line.
+    """
+    environ = os.environ if environ is None else environ
+    prefix = f"{ENV_PREFIX}{provider.upper()}_"
+    cls = provider_class(provider)
+    fields = {field.name: field for field in attrs.fields(cls.settings_class)} if hasattr(cls, "settings_class") else {}
+    found: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith(prefix):
+            continue
+        name = key[len(prefix) :].lower()
+        field = fields.get(name)
+        kind = str(field.type) if field is not None else "str"
+        found[name] = _from_text(key, value, kind)
+    return found
+
+
+def _from_text(key: str, value: str, kind: str) -> Any:
+    if kind.startswith("bool"):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigurationError(f"{key} must be true or false, not {value!r}")
+    if kind.startswith("int"):
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigurationError(f"{key} must be a whole number, not {value!r}") from None
+    if kind.startswith("float"):
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigurationError(f"{key} must be a number, not {value!r}") from None
+    return value
 
 
 def _export(args: argparse.Namespace, out: TextIO) -> int:
@@ -287,13 +343,18 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
         fake, clock, sandbox_settings = _sandbox(args.provider or config.get("provider") or DEFAULT_SANDBOX)
         fake.keep_log = False  # a long sandbox run keeps a count of requests, not each request
         conn = connect(fake.provider, sandbox_settings, transport=fake, clock=clock)
-    elif config.get("provider"):
+    elif config.get("provider") or args.provider:
+        name = str(args.provider or config["provider"])
         credentials = config.get("credentials", {})
         if not isinstance(credentials, dict):
-            raise ConfigurationError(f"{args.config}: credentials must be a JSON object")
-        conn = connect(str(config["provider"]), credentials)
+            raise ConfigurationError(f"{args.config}: credentials must be an object")
+        conn = connect(name, {**credentials, **credentials_from_env(name)})
     else:
-        print("error: give --config with a provider and its credentials, or --sandbox", file=sys.stderr)
+        print(
+            "error: give --config (or --provider with ACCOUNTING_CONNECTORS_<PROVIDER>_<SETTING> variables) "
+            "with a provider and its credentials, or --sandbox",
+            file=sys.stderr,
+        )
         return 2
     bad: list[BadDocument] = []
 
@@ -374,7 +435,7 @@ def _parser() -> argparse.ArgumentParser:
         "with its send-once ledger. Exits 1 if any document failed, is uncertain or unreadable.",
     )
     export.add_argument("paths", nargs="+", metavar="PATH", help="JSON or JSON Lines files, or folders of them")
-    export.add_argument("--config", metavar="FILE", help='JSON: {"provider", "credentials", "settings"}')
+    export.add_argument("--config", metavar="FILE", help='JSON or TOML: {"provider", "credentials", "settings"}')
     export.add_argument("--ledger", default="exports.db", metavar="FILE", help="the send-once ledger (SQLite)")
     export.add_argument("--kind", choices=("invoice", "receipt", "correction"), default="invoice",
                         help="kind of documents without a \"kind\" key")  # fmt: skip

@@ -115,3 +115,50 @@ def test_settings_of_the_wrong_type_name_the_key_and_what_it_should_be(settings:
     with pytest.raises(ac.ConfigurationError) as caught:
         settings_from_dict(settings)
     assert says in str(caught.value)
+
+
+def test_credentials_from_the_environment_and_settings_from_toml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from accounting_connectors import cli
+    from accounting_connectors.registry import fake_class
+    from accounting_connectors.testing.clock import FakeClock
+
+    clock = FakeClock()
+    fake = fake_class("smartbill").demo(clock=clock)
+    real_connect = cli.connect
+    seen: dict[str, Any] = {}
+
+    def connect_to_fake(provider: str, settings: Any = None, **options: Any) -> ac.Client:
+        seen.update(settings)
+        return real_connect(provider, settings, transport=fake, clock=clock, **options)
+
+    monkeypatch.setattr(cli, "connect", connect_to_fake)
+    monkeypatch.setenv("ACCOUNTING_CONNECTORS_SMARTBILL_USERNAME", "demo@example.ro")
+    monkeypatch.setenv("ACCOUNTING_CONNECTORS_SMARTBILL_TOKEN", "demo-token")
+    monkeypatch.setenv("ACCOUNTING_CONNECTORS_SMARTBILL_SAVE_CLIENTS", "no")
+    config = tmp_path / "export.toml"
+    config.write_text(
+        'provider = "smartbill"\n[credentials]\ncompany_vat_code = "RO12345678"\n[settings]\nmax_concurrency = 2\n'
+    )
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.json").write_text(document())
+    status = cli.main(["export", str(tmp_path / "in"), "--config", str(config), "--ledger", str(tmp_path / "l.db")])
+    assert status == 0, capsys.readouterr()
+    assert seen == {
+        "company_vat_code": "RO12345678",
+        "username": "demo@example.ro",
+        "token": "demo-token",
+        "save_clients": False,
+    }
+    assert len(fake.documents) == 1
+
+
+def test_an_environment_value_of_the_wrong_type_is_named() -> None:
+    from accounting_connectors.cli import credentials_from_env
+
+    with pytest.raises(
+        ac.ConfigurationError, match="ACCOUNTING_CONNECTORS_SMARTBILL_SAVE_CLIENTS must be true or false"
+    ):
+        credentials_from_env("smartbill", {"ACCOUNTING_CONNECTORS_SMARTBILL_SAVE_CLIENTS": "maybe"})
+    assert credentials_from_env("smartbill", {"OTHER": "x"}) == {}
