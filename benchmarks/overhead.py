@@ -76,7 +76,7 @@ def main() -> None:
     transport = httpx.MockTransport(instant)
     invoice = make_invoice(args.lines)
     roomy = CredentialLimiter([RateLimit(10**9, 1.0)], SYSTEM_CLOCK)
-    provider = SmartBill(username="bench@example.ro", token="t", company_vat_code="RO1")
+    provider = SmartBill.configure(username="bench@example.ro", token="t", company_vat_code="RO1")
     sdk = ac.Client(provider, transport=transport, limiter=roomy)
     sdk.send_invoice(invoice)  # reads the account's VAT names once, as a real session does
 

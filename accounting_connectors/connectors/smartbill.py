@@ -19,22 +19,20 @@ import base64
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Required
 
+import attrs
 import httpx
 
 from ..capabilities import Capabilities, Capability, Entry, Support
 from ..errors import (
     AccountingError,
     AmbiguousOutcome,
-    AuthenticationError,
     ConfigurationError,
     NotFound,
     PermissionDenied,
-    ProviderError,
     ProviderValidationError,
     RateLimited,
-    ServerError,
     UnsupportedOperation,
     ValidationError,
 )
@@ -55,7 +53,8 @@ from ..model import (
     VatRateInfo,
 )
 from ..money import TotalsMethod, document_totals
-from ..provider import Provider, RawJSON, json_request, json_string, number_text, read_json
+from ..options import ConnectOptions
+from ..provider import Provider, RawJSON, base_url, json_request, json_string, number_text, read_json
 
 BASE_URL = "https://ws.smartbill.ro/SBORO/api/"
 
@@ -65,26 +64,26 @@ MAX_PRODUCTS = 400
 BLOCK_SECONDS = 600.0
 """How long SmartBill blocks an account that exceeded the rate limit (HTTP 403)."""
 
-PAYMENT_TYPES: tuple[PaymentType, ...] = (
-    PaymentType(name="Alta incasare", description="Other or unspecified method"),
-    PaymentType(name="Bilet ordin", description="Promissory note"),
-    PaymentType(name="Card", description="Card"),
-    PaymentType(name="Card online", description="Online card payment"),
-    PaymentType(name="CEC", description="Cheque"),
-    PaymentType(name="Chitanta", description="Cash, with a receipt (chitanta) issued", issues_receipt=True),
-    PaymentType(name="Extras de cont", description="Bank statement"),
-    PaymentType(name="Mandat postal", description="Postal order"),
-    PaymentType(name="Ordin plata", description="Bank transfer"),
-    PaymentType(name="Ramburs", description="Cash on delivery"),
-)
+PAYMENT_TYPES: tuple[PaymentType, ...] = tuple(
+    Provider.payment_types(
+        [
+            ("Alta incasare", "Other or unspecified method"), ("Bilet ordin", "Promissory note"), ("Card", "Card"),
+            ("Card online", "Online card payment"), ("CEC", "Cheque"),
+            ("Chitanta", "Cash, with a receipt (chitanta) issued"), ("Extras de cont", "Bank statement"),
+            ("Mandat postal", "Postal order"), ("Ordin plata", "Bank transfer"), ("Ramburs", "Cash on delivery"),
+        ],
+        receipts=("Chitanta",),
+    )
+)  # fmt: skip
 """``POST payment`` types, a fixed list documented in the Swagger (there is no endpoint)."""
-
-_PAYMENT_TYPE_NAMES = {payment_type.name.casefold(): payment_type.name for payment_type in PAYMENT_TYPES}
-_ALL_PAYMENT_TYPES = frozenset(_PAYMENT_TYPE_NAMES.values())
 
 # The types the invoice's own ``payment`` object accepts (SB-SWAGGER "dateIncasare"); "Bon"
 # needs a fiscal printer and is left out.
-_AT_ISSUE_TYPES = frozenset({"Chitanta", "Card", "CEC", "Bilet ordin", "Ordin plata", "Mandat postal", "Alta incasare"})
+_AT_ISSUE_TYPES = tuple(
+    kind
+    for kind in PAYMENT_TYPES
+    if kind.name in {"Chitanta", "Card", "CEC", "Bilet ordin", "Ordin plata", "Mandat postal", "Alta incasare"}
+)
 
 # VAT treatments that are not a plain percentage, by the names SmartBill predefines.
 _SPECIAL_VAT_NAMES: Mapping[VatKind, str] = {
@@ -112,6 +111,15 @@ _COUNTRY_NAMES: Mapping[str, str] = {
 
 _NOT_FOUND = re.compile(r"(?i)^(factura|documentul|chitanta|proforma)\b.*\bnu (a fost|este) gasit")
 
+# What an error without an errorText means, where SmartBill's status says more than its number.
+_WITHOUT_TEXT: Mapping[int, str] = {
+    400: "SmartBill rejected the request (HTTP 400)",
+    401: "SmartBill refused the username/token, or the company CIF does not belong to this user",
+    403: f"SmartBill blocked the account for exceeding 30 calls per 10 seconds ({BLOCK_SECONDS / 60:.0f} minutes)",
+    404: "SmartBill blocked the call by its internal rules",
+    410: "SmartBill blocked the call by its internal rules",
+}
+
 _BOOL = {True: "true", False: "false"}
 _EMPTY = json_string("")
 
@@ -137,121 +145,137 @@ CAPABILITIES = Capabilities(
 )
 
 
-class SmartBill(Provider):
-    """SmartBill.ro connector.
+def _needed(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"smartbill needs {attribute.name}", provider="smartbill")
 
-    Args:
-        username: the e-mail address used to log in to SmartBill.
-        token: the API token from *Contul Meu > Integrari*.
-        company_vat_code: the issuing company's CIF, e.g. ``"RO12345678"``.
-        invoice_series: series for invoices that name none (else the account's default).
-        receipt_series: series for receipts (chitante), also used when an invoice is paid
-            at issue by ``Chitanta``.
-        warehouse: stock location for invoices with ``use_stock`` that name none.
-        save_clients: let SmartBill store buyers (it then overwrites stored data).
-        document_links: create through ``invoice/v2`` to get the document's public link
-            (``SentDocument.url``). UNCERTAIN: that endpoint is used by SmartBill's own
-            plugins but is not in its Swagger.
-        vat_names: SmartBill tax names to use for given VAT rates, overriding the
-            automatic match against the account's ``GET tax`` list.
-        walk_in_client_name: the payer printed on receipts that have no buyer.
-        reference_in_observations: write the caller's reference into the document's
-            internal ``observations`` (not printed; shown in SmartBill's reports).
-        base_url: the API root.
-    """
+
+def _vat_names(value: Mapping[VatRate, str] | None) -> dict[VatRate, str]:
+    names = dict(value or {})
+    for rate, name in names.items():
+        if not isinstance(rate, VatRate) or not isinstance(name, str) or not name.strip():
+            raise ConfigurationError(f"smartbill vat_names maps VatRate to a tax name, not {rate!r}: {name!r}")
+    return names
+
+
+@attrs.frozen(kw_only=True)
+class SmartBillSettings:
+    """Settings of the SmartBill connector (``ac.connect("smartbill", ...)``)."""
+
+    username: str = attrs.field(validator=_needed)
+    """The e-mail address used to log in to SmartBill."""
+    token: str = attrs.field(validator=_needed, repr=False)
+    """The API token from *Contul Meu > Integrari*."""
+    company_vat_code: str = attrs.field(validator=_needed)
+    """The issuing company's CIF, e.g. ``"RO12345678"``."""
+    invoice_series: str | None = None
+    """Series for invoices that name none (else the account's default)."""
+    receipt_series: str | None = None
+    """Series for receipts (chitante), also used when an invoice is paid at issue by ``Chitanta``."""
+    warehouse: str | None = None
+    """Stock location (gestiune) for invoices with ``use_stock`` that name none."""
+    save_clients: bool = False
+    """Let SmartBill store buyers (it then overwrites stored data with every document)."""
+    document_links: bool = False
+    """Create through ``invoice/v2`` to get the document's public link (``SentDocument.url``).
+    UNCERTAIN: that endpoint is used by SmartBill's own plugins but is not in its Swagger."""
+    vat_names: Mapping[VatRate, str] = attrs.field(factory=dict, converter=_vat_names, hash=False)
+    """SmartBill tax names for given VAT rates, overriding the match against ``GET tax``."""
+    walk_in_client_name: str = attrs.field(default="Persoana fizica", validator=_needed)
+    """The payer printed on receipts that have no buyer."""
+    reference_in_observations: bool = True
+    """Write the caller's reference into the document's internal ``observations`` (not
+    printed; shown in SmartBill's reports)."""
+    base_url: str = attrs.field(default=BASE_URL, converter=base_url)
+    """The API root (https; http only on loopback, where the testing kit serves fakes)."""
+
+
+class SmartBillArgs(ConnectOptions, total=False):
+    """The keyword arguments of ``ac.connect("smartbill", ...)``: the settings and the driver's."""
+
+    username: Required[str]
+    token: Required[str]
+    company_vat_code: Required[str]
+    invoice_series: str | None
+    receipt_series: str | None
+    warehouse: str | None
+    save_clients: bool
+    document_links: bool
+    vat_names: Mapping[VatRate, str] | None
+    walk_in_client_name: str
+    reference_in_observations: bool
+    base_url: str
+
+
+class SmartBill(Provider):
+    """SmartBill.ro connector; build it with ``ac.connect("smartbill", ...)`` (see :class:`SmartBillSettings`)."""
 
     name: ClassVar[str] = "smartbill"
+    title: ClassVar[str] = "SmartBill.ro"
+    country: ClassVar[str] = "RO"
+    settings_class: ClassVar[type[SmartBillSettings]] = SmartBillSettings
+    status_errors: ClassVar = {**Provider.status_errors, 404: PermissionDenied, 410: PermissionDenied}
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     rate_limits: ClassVar[tuple[RateLimit, ...]] = (RateLimit(30, 10.0, penalty_seconds=BLOCK_SECONDS),)
 
-    def __init__(
-        self,
-        *,
-        username: str,
-        token: str,
-        company_vat_code: str,
-        invoice_series: str | None = None,
-        receipt_series: str | None = None,
-        warehouse: str | None = None,
-        save_clients: bool = False,
-        document_links: bool = False,
-        vat_names: Mapping[VatRate, str] | None = None,
-        walk_in_client_name: str = "Persoana fizica",
-        reference_in_observations: bool = True,
-        base_url: str = BASE_URL,
-    ) -> None:
-        for option, value in (("username", username), ("token", token), ("company_vat_code", company_vat_code)):
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigurationError(f"smartbill needs {option}", provider=self.name)
-        self.username = username
-        self._token = token
-        self.company_vat_code = company_vat_code
-        self.invoice_series = invoice_series
-        self.receipt_series = receipt_series
-        self.warehouse = warehouse
-        self.save_clients = save_clients
-        self.document_links = document_links
-        self.vat_names = dict(vat_names or {})
-        self.walk_in_client_name = walk_in_client_name
-        self.reference_in_observations = reference_in_observations
-        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self._authorization = "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode()
+    settings: SmartBillSettings
+
+    def __init__(self, settings: SmartBillSettings) -> None:
+        super().__init__(settings)
+        self.base_url = settings.base_url
+        self._authorization = "Basic " + base64.b64encode(f"{settings.username}:{settings.token}".encode()).decode()
         self._taxes: list[tuple[str, Decimal]] | None = None
 
     def __repr__(self) -> str:
-        return f"SmartBill(username={self.username!r}, company_vat_code={self.company_vat_code!r})"
+        return f"SmartBill(username={self.settings.username!r}, company_vat_code={self.settings.company_vat_code!r})"
 
     # What the drivers ask of a provider.
 
     def credential_fingerprint(self) -> str:
         """Equal for the same SmartBill login (the limit is per account)."""
-        return credential_fingerprint(self.username.casefold())
+        return credential_fingerprint(self.settings.username.casefold())
 
     def account(self) -> str:
         """The issuing company's CIF: one login can issue for several companies."""
-        return self.company_vat_code.upper().removeprefix("RO")
+        return self.settings.company_vat_code.upper().removeprefix("RO")
 
     def reconcile_hint(self, kind: DocumentKind, reference: str) -> str:
         """SmartBill has no search: the reference is in the document's internal observations."""
         where = "receipts (chitante)" if kind is DocumentKind.RECEIPT else "invoices"
-        note = f" whose observations read {_reference_note(reference)!r}" if self.reference_in_observations else ""
+        note = f" whose observations read {_reference_note(reference)!r}" * self.settings.reference_in_observations
         return (
-            f"look in SmartBill's {where} of company {self.company_vat_code} for a document{note}, "
+            f"look in SmartBill's {where} of company {self.settings.company_vat_code} for a document{note}, "
             "issued at the time of the export (the series' next number moves by one per document)"
         )
 
     def secrets(self) -> tuple[str, ...]:
         """The token and the Basic header built from it."""
-        return (self._token, self._authorization.removeprefix("Basic "))
+        return (self.settings.token, self._authorization.removeprefix("Basic "))
 
-    def error_for(self, response: httpx.Response, call: Call, now: float) -> AccountingError | None:
-        """Map SmartBill's answer: any non-empty ``errorText`` is a failure, even under 200."""
-        status = response.status_code
+    def error_message(self, response: httpx.Response) -> str | None:
+        """SmartBill's ``errorText`` (in a root element or not); ``message`` is never an error."""
         body = _unwrap(read_json(response))
         text = str(body.get("errorText") or "").strip() if isinstance(body, dict) else ""
-        if status == 401:
-            return AuthenticationError(
-                text or "SmartBill refused the username/token, or the company CIF does not belong to this user"
-            )
+        return text or None
+
+    def error_for(self, response: httpx.Response, call: Call, now: float) -> AccountingError | None:
+        """The base's status table, except where SmartBill differs.
+
+        Any ``errorText`` is a failure, even under HTTP 200; 403 is the rate-limit block
+        (10 minutes); 404 and 410 are SmartBill's internal rules; a 3xx is an error.
+        """
+        status = response.status_code
+        text = self.error_message(response) or _WITHOUT_TEXT.get(status)
         if status == 403:
-            return RateLimited(
-                text
-                or f"SmartBill blocked the account for exceeding 30 calls per 10 seconds "
-                f"({BLOCK_SECONDS / 60:.0f} minutes)",
-                retry_at=now + BLOCK_SECONDS,
-            )
-        if status in (404, 410):
-            return PermissionDenied(text or "SmartBill blocked the call by its internal rules")
-        if status >= 500:
-            return ServerError(text or f"SmartBill server error (HTTP {status})")
-        if status == 400 or (status < 300 and text):
-            message = text or "SmartBill rejected the request (HTTP 400)"
+            return RateLimited(text or "", retry_at=now + BLOCK_SECONDS, response=response)
+        if status < 300 and text is None:
+            return None
+        if status < 300 or status == 400:
+            message = text or ""
             if _NOT_FOUND.search(message):
-                return NotFound(message)
-            return ProviderValidationError(message, field_errors={"": [message]})
-        if status >= 300:
-            return ProviderError(text or f"unexpected HTTP {status} from SmartBill")
-        return None
+                return NotFound(message, response=response)
+            return ProviderValidationError(message, field_errors={"": [message]}, response=response)
+        return self.status_error(response, text)
 
     # Operations.
 
@@ -260,7 +284,7 @@ class SmartBill(Provider):
         self._check_invoice(invoice)
         taxes = yield from self._account_taxes()
         body = self._invoice_body(invoice, taxes)
-        path = "invoice/v2" if self.document_links else "invoice"
+        path = "invoice/v2" if self.settings.document_links else "invoice"
         response = yield self._post(path, body, operation="send_invoice")
         return self._sent(response, DocumentKind.INVOICE, invoice.reference)
 
@@ -270,7 +294,7 @@ class SmartBill(Provider):
             receipt.lines, prices_include_vat=receipt.prices_include_vat, method=TotalsMethod.PER_LINE
         )
         body: dict[str, Any] = {
-            "companyVatCode": self.company_vat_code,
+            "companyVatCode": self.settings.company_vat_code,
             "issueDate": receipt.issue_date.isoformat(),
             "currency": receipt.currency,
             "value": totals.total.gross,
@@ -279,43 +303,36 @@ class SmartBill(Provider):
             "isDraft": False,
             "text": receipt.notes or "reprezentand " + ", ".join(line.name for line in receipt.lines),
         }
-        series = receipt.series or self.receipt_series
+        series = receipt.series or self.settings.receipt_series
         if series:
             body["seriesName"] = series
         if receipt.language:
             body["language"] = receipt.language.upper()
-        if self.reference_in_observations:
+        if self.settings.reference_in_observations:
             body["observation"] = _reference_note(receipt.reference)  # singular for payments
         # A chitanta names who paid ("Client invalid!" without one), so a walk-in sale
         # is issued to a generic natural person.
-        body["client"] = self._client(receipt.buyer or Party(name=self.walk_in_client_name))
+        body["client"] = self._client(receipt.buyer or Party(name=self.settings.walk_in_client_name))
         response = yield self._post("payment", body, operation="send_receipt")
         return self._sent(response, DocumentKind.RECEIPT, receipt.reference)
 
     def send_correction(self, correction: Correction) -> Flow[SentDocument]:
         """Reverse a whole invoice (storno) with ``POST invoice/reverse``."""
         if not correction.is_full_reversal:
-            raise self.unsupported_partial()
+            raise self.unsupported(
+                Capability.SEND_CORRECTION,
+                "SmartBill can only reverse a whole invoice (invoice/reverse); it documents no partial "
+                "correction. Send Correction.full_reversal(...) and then a new invoice with the corrected lines.",
+            )
         series, number = self._document_key(correction.original_document, "correction.original_document")
         body = {
-            "companyVatCode": self.company_vat_code,
+            "companyVatCode": self.settings.company_vat_code,
             "seriesName": series,
             "number": number,
             "issueDate": correction.issue_date.isoformat(),
         }
         response = yield self._post("invoice/reverse", body, operation="send_correction")
         return self._sent(response, DocumentKind.CORRECTION, correction.reference)
-
-    def unsupported_partial(self) -> AccountingError:
-        """The refusal of a partial correction, with what to do instead."""
-        error = self.unsupported(Capability.SEND_CORRECTION)
-        error.message = (
-            "SmartBill can only reverse a whole invoice (invoice/reverse); it documents no "
-            "partial correction. Send Correction.full_reversal(...) and then a new invoice "
-            "with the corrected lines."
-        )
-        error.args = (error.message,)
-        return error
 
     def fetch_pdf(self, document: SentDocument) -> Flow[bytes]:
         """The invoice's PDF from ``GET invoice/pdf``."""
@@ -326,19 +343,11 @@ class SmartBill(Provider):
             "GET",
             self.base_url + "invoice/pdf",
             # SmartBill's own clients spell it "seriesname"; the Swagger has both spellings.
-            params={"cif": self.company_vat_code, "seriesname": series, "number": number},
+            params={"cif": self.settings.company_vat_code, "seriesname": series, "number": number},
             headers={"Authorization": self._authorization, "Accept": "application/octet-stream"},
         )
         response: httpx.Response = yield Call(request, operation="fetch_pdf")
-        content = response.content
-        if not content.startswith(b"%PDF"):
-            raise ProviderError(
-                "SmartBill answered the PDF request with something that is not a PDF",
-                provider=self.name,
-                operation="fetch_pdf",
-                response=response,
-            )
-        return content
+        return self.pdf_bytes(response, f"invoice {series}{number}")
 
     def list_series(self) -> Flow[list[Series]]:
         """Every series of the company (``GET series``) with its next number."""
@@ -379,7 +388,7 @@ class SmartBill(Provider):
         unpaid, invoice; anything else is refused before the create.
         """
         series, number = self._document_key(document, "document")
-        payment_type = self._payment_type(payment.method, "payment.method", _ALL_PAYMENT_TYPES)
+        payment_type = self.payment_type_named(PAYMENT_TYPES, payment.method).name
         receipt_series = self._receipt_series("payment.method") if payment_type == "Chitanta" else None
         status = yield self._get(
             "invoice/paymentstatus", operation="record_payment", params={"seriesname": series, "number": number}
@@ -389,12 +398,10 @@ class SmartBill(Provider):
             raise UnsupportedOperation(
                 f"SmartBill records a payment against an invoice for the invoice's whole value only; "
                 f"{series}{number} totals {total} with {paid} already paid, and the payment is "
-                f"{payment.amount}. Record partial payments in SmartBill itself.",
-                provider=self.name,
-                operation="record_payment",
+                f"{payment.amount}. Record partial payments in SmartBill itself."
             )
         body: dict[str, Any] = {
-            "companyVatCode": self.company_vat_code,
+            "companyVatCode": self.settings.company_vat_code,
             "type": payment_type,
             "isCash": payment_type == "Chitanta",
             "value": payment.amount,
@@ -419,7 +426,7 @@ class SmartBill(Provider):
         request = json_request(
             "GET",
             self.base_url + path,
-            params={"cif": self.company_vat_code, **(params or {})},
+            params={"cif": self.settings.company_vat_code, **(params or {})},
             headers={"Authorization": self._authorization},
         )
         return Call(request, operation=operation)
@@ -447,7 +454,6 @@ class SmartBill(Provider):
             raise AmbiguousOutcome(
                 f"SmartBill accepted the request but its answer {what}; it is not sent again. "
                 f"Check SmartBill before sending {reference!r} again.",
-                provider=self.name,
                 response=response,
             )
         document_id = body.get("documentId")
@@ -463,8 +469,7 @@ class SmartBill(Provider):
         )
 
     def _document_key(self, document: SentDocument, field: str) -> tuple[str, str]:
-        if document.provider != self.name:
-            raise ValidationError(f"{field}.provider", f"is {document.provider!r}, not a SmartBill document")
+        self.own_document(document, field)
         if not document.series or not document.number:
             raise ValidationError(f"{field}.number", "SmartBill finds documents by series and number; both are needed")
         return document.series, document.number
@@ -475,27 +480,20 @@ class SmartBill(Provider):
         entries = len(invoice.lines) + sum(1 for line in invoice.lines if line.discount_percent is not None)
         if entries > MAX_PRODUCTS:
             raise ValidationError("lines", f"SmartBill accepts at most {MAX_PRODUCTS} entries; this needs {entries}")
-        if invoice.use_stock and not (invoice.warehouse or self.warehouse):
+        if invoice.use_stock and not (invoice.warehouse or self.settings.warehouse):
             raise ValidationError("warehouse", "stock transfer needs the SmartBill warehouse name (gestiune)")
-        if invoice.payment is not None:
-            method = self._payment_type(invoice.payment.method, "payment.method", _AT_ISSUE_TYPES)
-            if method == "Chitanta":
-                self._receipt_series("payment.method")
+        payment = invoice.payment
+        if payment is not None and self.payment_type_named(_AT_ISSUE_TYPES, payment.method).name == "Chitanta":
+            self._receipt_series("payment.method")
 
     def _receipt_series(self, field: str) -> str:
-        if not self.receipt_series:
+        if not self.settings.receipt_series:
             raise ValidationError(field, "a Chitanta payment issues a receipt: configure receipt_series")
-        return self.receipt_series
-
-    def _payment_type(self, method: str, field: str, allowed: frozenset[str]) -> str:
-        name = _PAYMENT_TYPE_NAMES.get(method.casefold())
-        if name is None or name not in allowed:
-            raise ValidationError(field, f"{method!r} is not a SmartBill payment type; use one of {sorted(allowed)}")
-        return name
+        return self.settings.receipt_series
 
     def _invoice_body(self, invoice: Invoice, taxes: Sequence[tuple[str, Decimal]]) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "companyVatCode": self.company_vat_code,
+            "companyVatCode": self.settings.company_vat_code,
             "client": self._client(invoice.buyer),
             "issueDate": invoice.issue_date.isoformat(),
             "currency": invoice.currency,
@@ -503,7 +501,7 @@ class SmartBill(Provider):
             "useStock": invoice.use_stock,
             "products": self._products(invoice, taxes),
         }
-        series = invoice.series or self.invoice_series
+        series = invoice.series or self.settings.invoice_series
         if series:
             body["seriesName"] = series
         if invoice.due_date:
@@ -516,12 +514,12 @@ class SmartBill(Provider):
             body["exchangeRate"] = invoice.exchange_rate
         if invoice.notes:
             body["mentions"] = invoice.notes
-        if self.reference_in_observations:
+        if self.settings.reference_in_observations:
             # Not printed; it lets a person find the invoice of an order in SmartBill's
             # reports when an outcome has to be checked by hand.
             body["observations"] = _reference_note(invoice.reference)
         if invoice.payment is not None:
-            payment_type = self._payment_type(invoice.payment.method, "payment.method", _AT_ISSUE_TYPES)
+            payment_type = self.payment_type_named(_AT_ISSUE_TYPES, invoice.payment.method).name
             collected: dict[str, Any] = {
                 "value": invoice.payment.amount,
                 "type": payment_type,
@@ -548,7 +546,7 @@ class SmartBill(Provider):
             "address": (address.street if address else None) or "-",
             "city": (address.city if address else None) or "-",
             "country": _COUNTRY_NAMES.get(country, country),
-            "saveToDb": self.save_clients,
+            "saveToDb": self.settings.save_clients,
         }
         if address and address.region:
             client["county"] = address.region
@@ -569,7 +567,7 @@ class SmartBill(Provider):
         """
         currency = json_string(invoice.currency)
         tax_included = _BOOL[invoice.prices_include_vat]
-        warehouse = json_string(invoice.warehouse or self.warehouse or "")
+        warehouse = json_string(invoice.warehouse or self.settings.warehouse or "")
         stock = invoice.use_stock
         entries: list[str] = []
         # One lookup per distinct rate, not per line: invoices repeat a few rates. The key is
@@ -603,8 +601,8 @@ class SmartBill(Provider):
         return RawJSON("[" + ",".join(entries) + "]")
 
     def _tax_name(self, vat: VatRate, taxes: Sequence[tuple[str, Decimal]], field: str) -> str:
-        if vat in self.vat_names:
-            return self.vat_names[vat]
+        if vat in self.settings.vat_names:
+            return self.settings.vat_names[vat]
         if vat.kind is not VatKind.RATE:
             name = _SPECIAL_VAT_NAMES.get(vat.kind)
             if name is None or all(tax_name != name for tax_name, _ in taxes):

@@ -21,7 +21,7 @@ keeps no request log, so a long sandbox run stays flat in memory.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
 import httpx
@@ -60,7 +60,9 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
         super().__init_subclass__(**kwargs)
         cls.routes = RouteTable.of(cls)
 
-    def __init__(self, *, clock: Clock | None = None, keep_log: bool = True) -> None:
+    def __init__(
+        self, *, clock: Clock | None = None, keep_log: bool = True, limits: Sequence[FakeLimit] | None = None
+    ) -> None:
         self.clock: Clock = clock or SYSTEM_CLOCK
         """The fake's time: give the client under test the same clock."""
         self.keep_log = keep_log
@@ -69,7 +71,9 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._dropped: list[httpx.Request] = []
         self._request_count = 0
         self._penalties = 0
-        self._windows = SlidingWindows(self.limits)
+        # The class declares the provider's documented limits; an instance may be given
+        # others (a benchmark's ceiling, a stricter plan).
+        self._windows = SlidingWindows(tuple(self.limits if limits is None else limits))
         self.faults = FaultPlan()
         """Faults to inject into coming requests."""
         self._bases = [_Base(url) for url in self.base_urls]
@@ -132,6 +136,11 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """Requests lost to ``Fault.CONNECTION_RESET`` before they arrived."""
         with self._lock:
             return list(self._dropped)
+
+    @property
+    def active_limits(self) -> tuple[FakeLimit, ...]:
+        """The limits this fake enforces (the class's :attr:`limits` unless others were given)."""
+        return self._windows.limits
 
     def blocked_until(self, key: str) -> float | None:
         """Unix time until which the provider refuses ``key`` (see :meth:`limit_key`), if it does."""

@@ -133,7 +133,7 @@ class SendOnce(RuleBasedStateMachine):
             elif entry.state is LedgerState.SENT:
                 assert count == 1, f"the ledger says {reference} was sent, SmartBill has {count}"
                 assert entry.document is not None
-                stored = self.fake.find(entry.document.series or "", entry.document.number or "")
+                stored = self.fake.find(series=entry.document.series, number=entry.document.number)
                 assert stored is not None and stored.body.get("observations") == f"ref: {reference}"
 
     def teardown(self) -> None:

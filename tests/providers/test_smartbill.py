@@ -15,8 +15,9 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import accounting_connectors as ac
+from accounting_connectors.connectors.smartbill import BASE_URL, SmartBill, SmartBillSettings
+from accounting_connectors.flow import Call
 from accounting_connectors.provider import dump_json
-from accounting_connectors.connectors.smartbill import SmartBill
 from accounting_connectors.ratelimit import CredentialLimiter
 from accounting_connectors.testing.clock import FakeClock
 from accounting_connectors.testing.faults import Fault
@@ -160,7 +161,7 @@ def test_paid_invoice_collects_at_issue(connect: Any, smartbill_fake: SmartBillF
     connect().send_invoice(invoice(payment=paid))
     body = posts(smartbill_fake, "invoice")[0]
     assert body["payment"] == {"value": Decimal("114.80"), "type": "Card", "isCash": False}
-    assert smartbill_fake.invoices()[0].paid_amount == Decimal("114.80")
+    assert smartbill_fake.invoices()[0].paid == Decimal("114.80")
 
 
 def test_paid_in_cash_issues_a_receipt_in_the_receipt_series(connect: Any, smartbill_fake: SmartBillFake) -> None:
@@ -251,8 +252,8 @@ def test_full_reversal_is_a_storno(connect: Any, smartbill_fake: SmartBillFake) 
     )
     storno = conn.send_correction(reversal)
     assert (storno.kind, storno.series, storno.number) == (ac.DocumentKind.CORRECTION, "FCT", "0002")
-    stored = smartbill_fake.find("FCT", "0002")
-    assert stored is not None and stored.reverses == ("FCT", "0001")
+    stored = smartbill_fake.find(series="FCT", number="0002")
+    assert stored is not None and stored.detail.reverses == ("FCT", "0001")
     with pytest.raises(ac.ProviderValidationError, match="deja stornata"):
         conn.send_correction(reversal)
 
@@ -343,7 +344,7 @@ def test_record_payment(connect: Any, smartbill_fake: SmartBillFake) -> None:
     assert transfer.kind is ac.DocumentKind.PAYMENT
     receipt = conn.record_payment(in_cash, ac.Payment(method="Chitanta", amount="114.80", paid_on="2026-01-21"))
     assert (receipt.kind, receipt.series, receipt.number) == (ac.DocumentKind.RECEIPT, "CHT", "0001")
-    assert [document.paid_amount for document in smartbill_fake.invoices()] == [Decimal("114.80")] * 2
+    assert [document.paid for document in smartbill_fake.invoices()] == [Decimal("114.80")] * 2
     body = posts(smartbill_fake, "payment")[0]
     assert body["invoicesList"] == [{"seriesName": "FCT", "number": "0001"}] and body["useInvoiceDetails"] is True
 
@@ -359,7 +360,7 @@ def test_partial_or_repeated_payments_are_refused_before_the_create(
     with pytest.raises(ac.UnsupportedOperation, match=r"114\.80 already paid"):
         conn.record_payment(sent, ac.Payment(method="Card", amount="114.80", paid_on="2026-01-21"))
     assert len(posts(smartbill_fake, "payment")) == 1
-    assert smartbill_fake.invoices()[0].paid_amount == Decimal("114.80")
+    assert smartbill_fake.invoices()[0].paid == Decimal("114.80")
 
 
 def test_wrong_credentials_and_foreign_company(connect: Any) -> None:
@@ -599,10 +600,49 @@ def test_products_are_written_exactly(document: ac.Invoice, stock: bool) -> None
         use_stock=stock and all(line.sku or line.is_service for line in lines),
         warehouse="Depozit central",
     )
-    provider = SmartBill(**CREDENTIALS)
+    provider = SmartBill.configure(**CREDENTIALS)
     taxes = [(f"Cota {line.vat.percent}", line.vat.percent) for line in document.lines]
     body = json.loads(dump_json(provider._invoice_body(document, taxes)), parse_float=Decimal)
     assert body["products"] == expected_products(document, "Depozit central")
 
 
 LINE_21 = ac.Line(name="x", quantity=1, unit="buc", unit_price="1.00", vat=ac.VatRate.of(21))
+
+
+def test_settings_are_typed_and_checked() -> None:
+    provider = SmartBill.configure(**CREDENTIALS, receipt_series="CHT")
+    assert isinstance(provider.settings, SmartBillSettings)
+    assert provider.settings.receipt_series == "CHT" and provider.settings.save_clients is False
+    assert "demo-token" not in repr(provider.settings)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        provider.settings.token = "other"  # type: ignore[misc]
+    with pytest.raises(ac.ConfigurationError, match=r"unknown setting tokne .*valid settings: username \(required\)"):
+        ac.connect("smartbill", username="a@b.ro", tokne="t", company_vat_code="RO1")  # type: ignore[call-overload]
+    with pytest.raises(ac.ConfigurationError, match="missing setting company_vat_code"):
+        ac.connect("smartbill", username="a@b.ro", token="t")  # type: ignore[call-overload]
+    with pytest.raises(ac.ConfigurationError, match="base_url"):
+        SmartBill.configure(**CREDENTIALS, base_url="http://ws.smartbill.ro/SBORO/api")
+    with pytest.raises(ac.ConfigurationError, match="vat_names"):
+        SmartBill.configure(**CREDENTIALS, vat_names={21: "Normala"})
+    assert SmartBill.configure(**CREDENTIALS, base_url="https://ws.smartbill.ro/SBORO/api").base_url == BASE_URL
+
+
+def test_errors_follow_the_common_table_where_smartbill_says_nothing_else() -> None:
+    provider = SmartBill.configure(**CREDENTIALS)
+    call = Call(httpx.Request("GET", BASE_URL + "series"), "list_series")
+
+    def error(status: int, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        response = httpx.Response(status, json=body, headers=headers)
+        return provider.error_for(response, call, 1000.0)
+
+    assert error(200, {"errorText": "", "number": "0001"}) is None
+    assert isinstance(error(409, {"errorText": "Conflict"}), ac.ProviderValidationError)
+    assert isinstance(error(429), ac.RateLimited) and error(429).retry_at is None  # the driver reads Retry-After
+    blocked = error(403, {"errorText": ""})
+    assert isinstance(blocked, ac.RateLimited) and blocked.retry_at == 1600.0 and "30 calls" in blocked.message
+    assert isinstance(error(410), ac.PermissionDenied)
+    assert isinstance(error(302), ac.ProviderError) and not isinstance(error(302), ac.ProviderValidationError)
+    wrapped = error(200, {"sbcResponse": {"errorText": "Factura nu a fost gasita!"}})
+    assert isinstance(wrapped, ac.NotFound) and wrapped.message == "Factura nu a fost gasita!"
+    assert error(401).message.startswith("SmartBill refused")
+    assert isinstance(error(503, {"errorText": "Mentenanta"}), ac.ServerError)

@@ -1,7 +1,7 @@
 """Tests of the inFakt fake, driven with plain httpx requests and hand-written JSON.
 
-The request bodies are written out by hand from the reference (§2 of the inFakt fact
-sheet), not produced by the connector, so the fake is checked against the documentation.
+The request bodies are written out by hand from the reference (§2 of the inFakt sheet),
+not produced by the connector, so the fake is checked against the documentation.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import pytest
 
 from accounting_connectors.testing import pytest_plugin
 from accounting_connectors.testing.clock import FakeClock
+from accounting_connectors.testing.documents import StoredDocument
 from accounting_connectors.testing.faults import Fault
-from accounting_connectors.testing.infakt import InFaktFake
+from accounting_connectors.testing.infakt import InFaktDetail, InFaktFake
 
 BASE = "https://api.infakt.pl/api/v3/"
 KEY = "demo-key"
@@ -40,6 +41,15 @@ def fake(infakt_fake: InFaktFake) -> InFaktFake:
 def client(fake: InFaktFake) -> Iterator[httpx.Client]:
     with httpx.Client(transport=fake, base_url=BASE, headers={"X-inFakt-ApiKey": KEY}) as c:
         yield c
+
+
+def invoices(fake: InFaktFake) -> list[StoredDocument]:
+    return [document for document in fake.documents if document.kind == "vat"]
+
+
+def detail(document: StoredDocument | None) -> InFaktDetail:
+    assert document is not None and isinstance(document.detail, InFaktDetail)
+    return document.detail
 
 
 def invoice(**overrides: Any) -> dict[str, Any]:
@@ -113,7 +123,7 @@ def test_a_task_that_never_finishes(client: httpx.Client, fake: InFaktFake) -> N
     reference = client.post("async/invoices.json", json=invoice()).json()["invoice_task_reference_number"]
     for _ in range(20):
         assert client.get(f"async/invoices/status/{reference}.json").json()["processing_code"] == 120
-    assert fake.pending_tasks == [reference] and fake.invoices == []
+    assert fake.pending_tasks == [reference] and invoices(fake) == []
 
 
 def test_validation_fails_the_task_with_field_errors(client: httpx.Client, fake: InFaktFake) -> None:
@@ -122,7 +132,7 @@ def test_validation_fails_the_task_with_field_errors(client: httpx.Client, fake:
     assert status["processing_code"] == 422 and status["processing_description"] == "Nie udało się stworzyć faktury"
     errors = status["invoice_errors"]
     assert {"services[0].name", "services[0].tax_symbol", "services.gross", "services[0].unit_net_price"} <= set(errors)
-    assert "invoice_uuid" not in status and fake.invoices == []
+    assert "invoice_uuid" not in status and invoices(fake) == []
 
 
 def test_money_must_be_integer_grosze(client: httpx.Client) -> None:
@@ -172,7 +182,7 @@ def test_numbering_and_own_numbers(client: httpx.Client, fake: InFaktFake) -> No
     create(client, invoice())
     create(client, invoice(invoice_date="2026-02-03"))
     create(client, invoice(invoice_date="2026-01-20"))
-    assert [stored.number for stored in fake.invoices] == ["1/01/2026", "1/02/2026", "2/01/2026"]
+    assert [stored.number for stored in invoices(fake)] == ["1/01/2026", "1/02/2026", "2/01/2026"]
     assert create(client, invoice(number="WEB/1"))["processing_code"] == 201
     duplicate = create(client, invoice(number="WEB/1", check_duplicate_number=True))
     assert duplicate["processing_code"] == 422 and "number" in duplicate["invoice_errors"]
@@ -272,7 +282,7 @@ def test_write_and_read_limits_with_retry_after(client: httpx.Client, fake: InFa
     for _ in range(300):  # the read at the start of the test left the window
         client.get("vat_rates.json")
     assert client.get("vat_rates.json").status_code == 429
-    assert fake.rate_limited == 3
+    assert fake.penalties == 3
 
 
 def test_faults(client: httpx.Client, fake: InFaktFake) -> None:
@@ -302,7 +312,7 @@ async def test_async_transport(fake: InFaktFake) -> None:
         reference = accepted.json()["invoice_task_reference_number"]
         await c.get(f"async/invoices/status/{reference}.json")
         done = (await c.get(f"async/invoices/status/{reference}.json")).json()
-    assert done["processing_code"] == 201 and len(fake.invoices) == 1
+    assert done["processing_code"] == 201 and len(invoices(fake)) == 1
 
 
 def test_threads_share_one_fake_without_losing_numbers(fake: InFaktFake) -> None:
@@ -318,13 +328,74 @@ def test_threads_share_one_fake_without_losing_numbers(fake: InFaktFake) -> None
         thread.start()
     for thread in threads:
         thread.join()
-    numbers = [stored.number for stored in fake.invoices]
+    numbers = [stored.number for stored in invoices(fake)]
     assert len(numbers) == 80 and len(set(numbers)) == 80
 
 
 def test_stored_snapshots(client: httpx.Client, fake: InFaktFake) -> None:
     uuid = create(client, invoice(payment_method="card"))["invoice_uuid"]
-    stored = fake.find(uuid)
-    assert stored is not None and stored.payment_method == "card" and stored.body["currency"] == "PLN"
-    assert stored.gross_price == 22298 and isinstance(stored.body["services"][0]["quantity"], int)
-    assert Decimal(stored.gross_price) / 100 == Decimal("222.98")
+    stored = fake.find(id=uuid)
+    assert stored is not None and detail(stored).payment_method == "card" and stored.body["currency"] == "PLN"
+    assert detail(stored).gross_price == 22298 and isinstance(stored.body["services"][0]["quantity"], int)
+    assert Decimal(detail(stored).gross_price) / 100 == Decimal("222.98") == stored.total
+    assert (stored.provider, stored.account, stored.kind, stored.number) == ("infakt", "demo", "vat", "1/01/2026")
+    assert (stored.issue_date, stored.currency, stored.paid, detail(stored).uuid) == ("2026-01-15", "PLN", 0, uuid)
+    assert fake.find(uuid=uuid) == stored == fake.find(number="1/01/2026")
+    assert fake.find(id="nope") is None
+
+
+def test_key_rotation_and_several_companies(fake: InFaktFake) -> None:
+    assert fake.add_key("rotated-key", company="demo") == "demo"
+    other = fake.add_key("other-key")
+    with (
+        httpx.Client(transport=fake, base_url=BASE, headers={"X-inFakt-ApiKey": KEY}) as old,
+        httpx.Client(transport=fake, base_url=BASE, headers={"X-inFakt-ApiKey": "rotated-key"}) as new,
+        httpx.Client(transport=fake, base_url=BASE, headers={"X-inFakt-ApiKey": "other-key"}) as stranger,
+    ):
+        uuid = create(old, invoice())["invoice_uuid"]
+        assert new.get(f"invoices/{uuid}.json").json()["number"] == "1/01/2026"  # the same company's books
+        assert stranger.get(f"invoices/{uuid}.json").status_code == 404  # another company sees nothing
+        assert client_number(stranger) == "1/01/2026"  # and numbers on its own
+        fake.revoke_key(KEY)
+        assert old.get("vat_rates.json").status_code == 401
+        assert create(new, invoice())["processing_code"] == 201
+    assert [(d.account, d.number) for d in fake.documents] == [
+        ("demo", "1/01/2026"),
+        (other, "1/01/2026"),
+        ("demo", "2/01/2026"),
+    ]
+    assert fake.find(account=other) is not None
+
+
+def client_number(client: httpx.Client) -> str:
+    uuid = create(client, invoice())["invoice_uuid"]
+    return str(client.get(f"invoices/{uuid}.json").json()["number"])
+
+
+def test_the_limits_are_per_ip_for_every_key(fake: InFaktFake) -> None:
+    fake.add_key("second-key")
+    with (
+        httpx.Client(transport=fake, base_url=BASE, headers={"X-inFakt-ApiKey": KEY}) as first,
+        httpx.Client(transport=fake, base_url=BASE, headers={"X-inFakt-ApiKey": "second-key"}) as second,
+    ):
+        for _ in range(150):
+            first.post("async/invoices.json", json=invoice())
+        assert second.post("async/invoices.json", json=invoice()).status_code == 429
+    assert fake.penalties == 1
+
+
+def test_the_demo_account_and_a_fake_without_a_request_log() -> None:
+    clock = FakeClock()
+    demo = InFaktFake.demo(clock=clock)
+    assert demo.clock is clock and dict(InFaktFake.demo_settings) == {"api_key": KEY}
+    with httpx.Client(transport=demo, base_url=BASE, headers={"X-inFakt-ApiKey": KEY}) as c:
+        assert c.get("vat_rates.json").status_code == 200
+    quiet = InFaktFake(keep_log=False)
+    with httpx.Client(transport=quiet, base_url=BASE, headers={"X-inFakt-ApiKey": KEY}) as c:
+        create(c, invoice())
+    assert quiet.requests == [] and quiet.request_count == 3 and len(quiet.documents) == 1
+
+
+def test_a_wrong_method_is_not_found(client: httpx.Client) -> None:
+    answer = client.get("async/invoices.json")
+    assert answer.status_code == 404 and answer.json() == {"error": "Zasób którego szukasz nie został znaleziony."}

@@ -538,7 +538,7 @@ def test_draft_gets_no_number(client: httpx.Client, fake: SmartBillFake) -> None
     assert payload["number"] == ""
     assert fake.documents == []
     assert len(fake.drafts) == 1
-    assert fake.drafts[0].draft
+    assert fake.drafts[0].detail.draft
     assert issue(client)["number"] == "0001"
 
 
@@ -552,7 +552,7 @@ def test_invoice_v2_returns_document_links(client: httpx.Client, fake: SmartBill
     assert payload["number"] == "0001"
     assert payload["documentUrl"].startswith("https://cloud.smartbill.ro/")
     assert payload["documentViewUrl"].startswith("https://cloud.smartbill.ro/")
-    assert payload["documentId"] == fake.documents[0].document_id
+    assert payload["documentId"] == fake.documents[0].detail.document_id
     error = post(client, "invoice/v2", invoice(seriesName="XYZ")).json()
     assert error["documentId"] == -1
 
@@ -570,7 +570,7 @@ def test_stored_document_keeps_the_body_with_decimals(client: httpx.Client, fake
     # 3 x 10.50 = 31.50, + 21% = 38.115, rounded half-up to 38.12
     assert doc.total == Decimal("38.12")
     status = client.get("invoice/paymentstatus", params={"cif": CIF, "seriesname": "FCT", "number": "0001"})
-    assert re.search(r'"invoiceTotalAmount": 38\.12\b', status.text)
+    assert re.search(r'"invoiceTotalAmount": ?38\.12\b', status.text)
 
 
 def test_issue_date_defaults_to_the_fake_clock_date(
@@ -604,8 +604,8 @@ def test_storno_goes_into_the_same_series(client: httpx.Client, fake: SmartBillF
     assert payload["documentViewUrl"]
     original, storno = fake.invoices("FCT")
     assert storno.kind == "storno"
-    assert storno.reverses == ("FCT", "0001")
-    assert original.reversed_by == ("FCT", "0002")
+    assert storno.detail.reverses == ("FCT", "0001")
+    assert original.detail.reversed_by == ("FCT", "0002")
     assert storno.total == -original.total
     assert storno.issue_date == "2026-01-10"
 
@@ -718,9 +718,9 @@ def test_embedded_chitanta_creates_a_receipt(client: httpx.Client, fake: SmartBi
     invoice_doc, receipt = fake.documents
     assert receipt.kind == "receipt"
     assert (receipt.series, receipt.number) == ("CHT", "0001")
-    assert receipt.invoices == (("FCT", "0001"),)
+    assert receipt.detail.invoices == (("FCT", "0001"),)
     assert receipt.total == 242
-    assert fake.invoices("FCT")[0].paid_amount == 242
+    assert fake.invoices("FCT")[0].paid == 242
     assert status_of(client, "0001")["paid"] is True
     assert fake.receipts("CHT") == [receipt]
     assert invoice_doc.kind == "invoice"
@@ -779,7 +779,7 @@ def test_standalone_receipt(client: httpx.Client, fake: SmartBillFake) -> None:
     body = payment()
     del body["invoicesList"]
     assert post(client, "payment", body).json()["number"] == "0001"
-    assert fake.receipts()[0].invoices == ()
+    assert fake.receipts()[0].detail.invoices == ()
 
 
 def test_payment_with_invoice_details_accepts_a_single_object(client: httpx.Client) -> None:
@@ -1040,7 +1040,7 @@ def test_tax_listing(client: httpx.Client, fake: SmartBillFake) -> None:
     assert taxes[:2] == [{"name": "Normala", "percentage": 21}, {"name": "Redusa", "percentage": 11}]
     assert [t["name"] for t in taxes] == ["Normala", "Redusa", "Redusa locuinte", "Taxare inversa", "SDD", "SFDD"]
     fake.taxes.append(("Speciala", Decimal("9.5")))
-    assert '"percentage": 9.5' in client.get("tax", params={"cif": CIF}).text
+    assert re.search(r'"percentage": ?9\.5\b', client.get("tax", params={"cif": CIF}).text)
     issue(client, products=[product(taxName="Speciala", taxPercentage=9.5)])
 
 
@@ -1274,8 +1274,8 @@ def test_documents_are_snapshots(client: httpx.Client, fake: SmartBillFake) -> N
     client.put("invoice/cancel", params={"cif": CIF, "seriesname": "FCT", "number": "0001"})
     assert not before.cancelled
     assert fake.documents[0].cancelled
-    assert fake.find("FCT", "0001") == fake.documents[0]
-    assert fake.find("FCT", "0002") is None
+    assert fake.find(series="FCT", number="0001") == fake.documents[0]
+    assert fake.find(series="FCT", number="0002") is None
     body = copy.deepcopy(before.body)
     assert body["seriesName"] == "FCT"
 
@@ -1294,3 +1294,68 @@ def test_make_pdf_is_well_formed() -> None:
     length = int(re.search(rb"/Length (\d+)", pdf).group(1))  # type: ignore[union-attr]
     stream_start = pdf.index(b"stream\n") + len(b"stream\n")
     assert pdf[stream_start + length :].startswith(b"endstream")
+
+
+# ------------------------------------------------------------------------------- the kit's vocabulary
+def test_demo_is_the_fixture_account(fake_clock: FakeClock) -> None:
+    demo = SmartBillFake.demo(clock=fake_clock)
+    assert demo.clock is fake_clock
+    assert SmartBillFake.demo_settings == {"username": USER, "token": TOKEN, "company_vat_code": CIF}
+    assert (demo.username, demo.token, demo.company_vat_code) == (USER, TOKEN, CIF)
+    assert [demo.next_number(name) for name in ("FCT", "CHT", "PRF")] == ["0001"] * 3
+    assert demo.origin == "https://ws.smartbill.ro" and demo.base_urls == (BASE,)
+
+
+def test_stored_documents_speak_the_kit_vocabulary(client: httpx.Client, fake: SmartBillFake) -> None:
+    fake.add_company("RO999")
+    fake.add_series("B", "f", company="RO999")
+    issue(client, observations="ref: order-1")
+    issue(client, companyVatCode="RO999", seriesName="B")
+    reverse = {"companyVatCode": CIF, "seriesName": "FCT", "number": "0001", "issueDate": "2026-01-06"}
+    assert post(client, "invoice/reverse", reverse).status_code == 200
+    invoice_doc, other_company, storno = fake.documents
+    assert (invoice_doc.provider, invoice_doc.account, invoice_doc.kind) == ("smartbill", CIF, "invoice")
+    assert invoice_doc.full_number == "FCT0001" and invoice_doc.id == str(invoice_doc.detail.document_id)
+    assert invoice_doc.reference == "ref: order-1" and invoice_doc.paid == 0 and invoice_doc.currency == "RON"
+    assert other_company.account == "RO999" and other_company.series == "B"
+    assert storno.kind == "storno" and storno.corrects == "FCT0001" and storno.total == -invoice_doc.total
+    assert fake.find(reverses=("FCT", "0001")) == storno
+    assert fake.find(account="RO999") == other_company
+    assert fake.find(series="FCT", number="0001", kind="invoice") == invoice_doc
+    assert fake.find(kind="receipt") is None
+
+
+def test_payments_have_no_series(client: httpx.Client, fake: SmartBillFake) -> None:
+    issue(client)
+    payment = {"companyVatCode": CIF, "type": "Card", "useInvoiceDetails": True}
+    post(client, "payment", {**payment, "invoicesList": [{"seriesName": "FCT", "number": "0001"}]})
+    stored = fake.find(kind="payment")
+    assert stored is not None and stored.series is None and stored.number == ""
+    assert stored.detail.payment_type == "Card" and stored.detail.invoices == (("FCT", "0001"),)
+
+
+def test_keep_log_false_keeps_no_requests(fake_clock: FakeClock) -> None:
+    fake = SmartBillFake(clock=fake_clock, keep_log=False)
+    with httpx.Client(transport=fake, base_url=BASE, auth=(USER, TOKEN)) as c:
+        issue(c)
+        assert c.get("tax", params={"cif": CIF}).status_code == 200
+    assert fake.requests == [] and fake.request_count == 2
+    assert [d.number for d in fake.documents] == ["0001"]
+
+
+def test_unauthenticated_calls_count_and_faults_come_before_the_401(fake: SmartBillFake) -> None:
+    with httpx.Client(transport=fake, base_url=BASE, auth=(USER, "wrong")) as c:
+        refused = c.get("tax", params={"cif": CIF})
+        assert refused.status_code == 401 and refused.headers["X-RateLimit-Remaining"] == "29"
+        fake.inject(Fault.SERVER_ERROR, path="tax")
+        assert c.get("tax", params={"cif": CIF}).status_code == 500
+
+
+def test_errors_of_reverse_and_paymentstatus_have_their_own_shape(client: httpx.Client) -> None:
+    reverse = post(client, "invoice/reverse", {"companyVatCode": CIF, "seriesName": "FCT", "number": "0009"})
+    assert reverse.status_code == 400 and reverse.json()["documentId"] == -1
+    assert client.get("invoice/reverse").json()["documentId"] == -1  # a 405 too
+    status = client.get("invoice/paymentstatus", params={"cif": CIF, "seriesname": "FCT", "number": "0009"})
+    assert status.json()["invoiceTotalAmount"] is None and status.json()["paid"] is False
+    outside = client.get("https://ws.smartbill.ro/SBORO/other")
+    assert outside.status_code == 404 and error_text(outside) == "Resursa /SBORO/other nu exista."

@@ -7,7 +7,7 @@ from typing import Required
 
 import attrs
 
-from ...registry import ConnectOptions
+from ...options import ConnectOptions
 
 __all__ = ["DOMAINS", "MAX_REQUESTS_PER_MINUTE", "FakturowniaArgs", "FakturowniaSettings"]
 

@@ -10,7 +10,7 @@ import attrs
 
 from ...errors import ConfigurationError
 from ...provider import base_url
-from ...registry import ConnectOptions
+from ...options import ConnectOptions
 
 __all__ = ["BASE_URL", "MIN_SPACING", "FakturowoArgs", "FakturowoSettings", "normalise_nip"]
 

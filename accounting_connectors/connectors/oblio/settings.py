@@ -10,7 +10,7 @@ import attrs
 from ...errors import ConfigurationError
 from ...model import VatRate
 from ...provider import base_url
-from ...registry import ConnectOptions
+from ...options import ConnectOptions
 
 BASE_URL = "https://www.oblio.eu/"
 """Oblio's host; the API is under ``api/`` (oblio.md §1)."""

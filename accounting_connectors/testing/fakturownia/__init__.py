@@ -67,7 +67,7 @@ from ..documents import StoredDocument
 from ..faults import normalize_path
 from ..pdf import make_pdf
 from ..routes import route
-from ..throttle import FakeLimit, LimitVerdict, SlidingWindows
+from ..throttle import FakeLimit, LimitVerdict
 from ..wire import FakeError, FakeRequest, Reply
 from . import texts
 
@@ -98,7 +98,14 @@ _TRUE = frozenset({"1", "yes", "true", "t", "on"})
 _CENT = Decimal("0.01")
 _MAX_PER_PAGE = 100
 _DEFAULT_PER_PAGE = 25  # UNCERTAIN: not documented
-_KSEF_BUYER_FIXED = ("buyer_company", "buyer_tax_no", "buyer_email", "buyer_phone", "buyer_tax_no_kind")
+_ISSUER_FIELDS = ("use_invoice_issuer", "invoice_issuer", "use_delivery_address", "delivery_address")
+# What a KSeF correction may not change (FK-KSEF, §9, carried-over §1.7).
+_KSEF_FIXED = (
+    "department_id", "seller_tax_no", "seller_email", "seller_phone", "seller_fax", "seller_www",
+    "seller_tax_no_kind", "seller_bdo_no", "buyer_company", "buyer_tax_no", "buyer_note", "buyer_email",
+    "buyer_phone", "buyer_mobile_phone", "buyer_tax_no_kind", *_ISSUER_FIELDS,
+)  # fmt: skip
+_KSEF_TEXT_MAX = 256  # descriptions[].content, correction_reason, position names under KSeF (§5, §9)
 
 
 def _round(amount: Decimal) -> Decimal:
@@ -204,9 +211,9 @@ class FakturowniaFake(FakeProvider):
         ksef_delay: float = 10.0,
         ignore_page: bool = False,
     ) -> None:
-        super().__init__(clock=clock, keep_log=keep_log)
-        if requests_per_minute != 60:
-            self._windows = SlidingWindows((FakeLimit(requests_per_minute, 60.0, name="per minute"),))
+        super().__init__(
+            clock=clock, keep_log=keep_log, limits=(FakeLimit(requests_per_minute, 60.0, name="per minute"),)
+        )
         self.pdf_delay = pdf_delay
         """Seconds after a create during which the PDF answers 422 (§10)."""
         self.ksef_delay = ksef_delay
@@ -505,6 +512,8 @@ class FakturowniaFake(FakeProvider):
         # Without buyer_company the buyer is a company (§16).
         company = "0" if data.get("buyer_company") in ("0", 0, False, "false") else "1"
         client_id = _int(data.get("client_id"))
+        if client_id == -1:
+            client_id = None  # -1 = create the client from the buyer fields (§5.1)
         buyer_name = str(data.get("buyer_name") or "").strip()
         if not buyer_name and (data.get("buyer_first_name") or data.get("buyer_last_name")):
             buyer_name = f"{data.get('buyer_first_name') or ''} {data.get('buyer_last_name') or ''}".strip()
@@ -531,9 +540,15 @@ class FakturowniaFake(FakeProvider):
             if len(str(data.get("correction_reason") or "")) > 256:
                 fail("correction_reason", texts.TOO_LONG(256))
             if original is not None:
-                for field in _KSEF_BUYER_FIXED:
+                for field in _KSEF_FIXED:
                     if field in data and str(data[field] or "") != str(original.get(field) or ""):
                         fail(field, texts.CHANGED_UNDER_KSEF)
+            descriptions = data.get("descriptions")
+            contents = [str(data.get("description") or "")]
+            if isinstance(descriptions, list):
+                contents += [str(item.get("content") or "") for item in descriptions if isinstance(item, dict)]
+            if kind != "receipt" and any(len(content) > _KSEF_TEXT_MAX for content in contents):
+                fail("descriptions.content", texts.TOO_LONG(_KSEF_TEXT_MAX))
         show_discount = _truthy(data.get("show_discount")) and data.get("discount_kind") in _DISCOUNT_KINDS
         positions_in = data.get("positions")
         positions: list[dict[str, Any]] = []
@@ -605,7 +620,9 @@ class FakturowniaFake(FakeProvider):
             **{
                 key: data[key]
                 for key in data
-                if key.startswith("buyer_") and key not in ("buyer_name", "buyer_company")
+                if (key.startswith("buyer_") and key not in ("buyer_name", "buyer_company"))
+                or (key.startswith("seller_") and key != "seller_name")
+                or key in _ISSUER_FIELDS
             },
             "invoice_id": _int(data.get("invoice_id")),
             "from_invoice_id": _int(data.get("from_invoice_id")),
@@ -857,6 +874,14 @@ class FakturowniaFake(FakeProvider):
                 document["paid"] = _rails(_round(_number(value) or Decimal(0)))
             elif key != "positions" and key != "id" and key in document:
                 document[key] = value
+        if "paid" in data and "status" not in data:
+            # The paid amount alone marks the document paid, a proforma too (§0, FK-KODA
+            # measured; §11 confirms by status). Partly paid: "partial" (the fake's reading).
+            paid, gross = Decimal(document["paid"]), Decimal(document["price_gross"])
+            if paid >= gross > 0:
+                document["status"] = "paid"
+            elif paid > 0:
+                document["status"] = "partial"
         document["updated_at"] = self._stamp()
         return Reply.json(self._public(document))
 
@@ -864,8 +889,8 @@ class FakturowniaFake(FakeProvider):
     def delete_invoice(self, request: FakeRequest) -> Reply:
         """``DELETE /invoices/{id}.json``; a KSeF document cannot be deleted (§3)."""
         account, document = self._document(request)
-        if document["gov_id"]:
-            return Reply.json(texts.error(texts.KSEF_NOT_DELETABLE), 422)
+        if document["gov_id"] or document["gov_status"] not in (None, "not_applicable", "not_connected"):
+            return Reply.json(texts.error(texts.KSEF_NOT_DELETABLE), 422)  # sent to KSeF, or being sent
         document["_deleted"] = True
         self._move_stock(account, document, +1)
         return Reply.json({"code": "ok", "message": "Usunięto"})  # text not documented
