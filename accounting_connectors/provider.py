@@ -89,8 +89,6 @@ class Provider:
             ConfigurationError: a setting is unknown or a required one is missing (the
                 message lists the valid ones), or the settings class refused a value.
         """
-        if not hasattr(cls, "settings_class"):  # transitional: providers not yet on typed settings
-            return cls(**settings)
         fields = attrs.fields(cls.settings_class)
         known = [field.name for field in fields]
         required = [field.name for field in fields if field.default is attrs.NOTHING]

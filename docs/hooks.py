@@ -28,6 +28,8 @@ from typing import Any
 CAPABILITY_MATRIX = "<!-- capability-matrix -->"
 TESTING_KIT_API = "<!-- testing-kit-api -->"
 PROVIDERS_API = "<!-- providers-api -->"
+PROVIDER_FIXTURES = "<!-- provider-fixtures -->"
+PROVIDER_LIST = "<!-- provider-list -->"
 
 _ROLE = re.compile(r":(?:class|meth|func|mod|attr|exc|data|obj):<code>(~?)([\w.]+)</code>")
 _EMPTY_LITERAL_MARK = re.compile(r"<p>::</p>\n?")
@@ -56,6 +58,29 @@ def _providers_api() -> str:
     return "\n".join(
         f"::: accounting_connectors.connectors.{name}\n    options:\n      heading_level: 3\n" for name in _builtin()
     )
+
+
+def _provider_fixtures() -> str:
+    from accounting_connectors.registry import BUILTIN, fake_class
+
+    rows = ["| provider | fixture | fake | demo settings |", "|---|---|---|---|"]
+    for entry in BUILTIN:
+        fake = fake_class(entry.name)
+        settings = ", ".join(f"`{key}={value!r}`" for key, value in fake.demo_settings.items())
+        rows.append(
+            f"| [{entry.name}](providers/{entry.name}.md) | `{entry.name}_fake` | `{fake.__name__}` | {settings} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def _provider_list() -> str:
+    from accounting_connectors.registry import BUILTIN, provider_class
+
+    lines = []
+    for entry in BUILTIN:
+        provider = provider_class(entry.name)
+        lines.append(f'- [{provider.title or entry.name}](providers/{entry.name}.md) (`"{entry.name}"`)')
+    return "\n".join(lines) + "\n"
 
 
 def _title(page: Path) -> str:
@@ -95,6 +120,10 @@ def on_page_markdown(markdown: str, **kwargs: Any) -> str:
         markdown = markdown.replace(CAPABILITY_MATRIX, ac.capability_matrix().to_markdown())
     if PROVIDERS_API in markdown:
         markdown = markdown.replace(PROVIDERS_API, _providers_api())
+    if PROVIDER_FIXTURES in markdown:
+        markdown = markdown.replace(PROVIDER_FIXTURES, _provider_fixtures())
+    if PROVIDER_LIST in markdown:
+        markdown = markdown.replace(PROVIDER_LIST, _provider_list())
     if TESTING_KIT_API in markdown:
         markdown = markdown.replace(TESTING_KIT_API, _testing_kit_api())
     return markdown

@@ -36,10 +36,16 @@ def _handler_for(transport: httpx.BaseTransport, origin: str | None, latency: fl
             body = self.rfile.read(length) if length else b""
             host, port = cast("tuple[str, int]", self.server.server_address)[:2]
             # The fake sees the provider's own address, as it would from a real client.
+            # The address the client used goes along, as a reverse proxy would say it, for
+            # fakes that check a signature over the URL (iFirma).
+            forwarded = [
+                ("X-Forwarded-Host", self.headers.get("Host", f"{host!s}:{port}")),
+                ("X-Forwarded-Proto", "http"),
+            ]
             request = httpx.Request(
                 self.command,
                 f"{origin or f'http://{host!s}:{port}'}{self.path}",
-                headers=[(name, value) for name, value in self.headers.items() if name.lower() != "host"],
+                headers=[(name, value) for name, value in self.headers.items() if name.lower() != "host"] + forwarded,
                 content=body,
             )
             if latency:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
@@ -179,3 +180,20 @@ def test_nothing_in_the_repository_reads_outside_it_or_names_an_absolute_path() 
             if needle in text and path.name != "test_conformance.py":
                 offenders.append(f"{path.relative_to(root)}: {needle}")
     assert offenders == []
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+def test_every_fake_serves_the_provider_over_loopback_http(name: str) -> None:
+    from accounting_connectors.testing.server import serve
+
+    fake = fake_class(name).demo()
+    root = httpx.URL(fake.base_urls[0])
+    settings = {**fake.demo_settings, **CASES[name].settings}
+    default = attrs.fields_dict(provider_class(name).settings_class)["base_url"].default
+    configured = httpx.URL(str(settings.get("base_url") or default or root))
+    with serve(fake) as served:
+        # The same API root, on the loopback server.
+        settings["base_url"] = served + (configured.raw_path.decode() if configured.host == root.host else root.path)
+        with ac.connect(name, settings) as connector:
+            sent = connector.send_invoice(CASES[name].invoice_for("served-1"))
+    assert sent.number and len(fake.documents) == 1

@@ -270,10 +270,21 @@ def test_local_numbering_sends_the_callers_number(connect: Any, fake: FirmaoFake
 # Send once.
 
 
-def test_a_201_without_the_create_entry_is_ambiguous_and_not_resent(connect: Any, fake: FirmaoFake) -> None:
+def test_a_201_without_the_create_entry_is_reconciled_by_the_number(connect: Any, fake: FirmaoFake) -> None:
+    # An ambiguous answer (issue: "a 201 without such an entry") is looked up by the number sent,
+    # as after any ambiguous answer (firmao.md §14); it is never resent.
     fake.omit_create_entry()
+    sent = connect().send_invoice(invoice())
+    assert sent.number == "1/1/2026" and sent.external_id == fake.documents[0].id
+    assert len(posts(fake)) == 1 and len(fake.documents) == 1
+
+
+def test_a_201_without_the_create_entry_and_no_lookup_is_ambiguous(connect: Any, fake: FirmaoFake) -> None:
+    fake.omit_create_entry()
+    fake.inject(Fault.SERVER_ERROR, TRANSACTIONS, method="GET", times=None)
     with pytest.raises(ac.AmbiguousOutcome, match="without a CREATE entry") as caught:
         connect().send_invoice(invoice())
+    fake.faults.clear()
     assert "1/1/2026" in str(caught.value)
     assert len(posts(fake)) == 1 and len(fake.documents) == 1
 
@@ -503,9 +514,68 @@ def test_an_ignored_filter_is_an_error_not_a_missing_document(connect: Any, fake
     fake.ignore_filters = True
     with pytest.raises(ac.ProviderError, match="ignored the filter"):
         client.find_document(ac.DocumentKind.INVOICE, "order-2")
-    # A product lookup whose filter is ignored finds another product's code: refused, not linked.
-    with pytest.raises(ac.ValidationError, match="no Firmao product"):
+    # A product lookup whose filters (both syntaxes) are ignored finds another product's code:
+    # an error, neither linked nor reported as a missing product.
+    with pytest.raises(ac.ProviderError, match="ignored the filter") as caught:
         client.send_invoice(invoice("order-3", use_stock=True, lines=invoice().lines[:1]))
+    assert not isinstance(caught.value, ac.ValidationError)
+    assert len(fake.documents) == 1
+
+
+def test_the_product_lookup_falls_back_to_the_magento_filter_syntax(connect: Any, fake: FirmaoFake) -> None:
+    # firmao.md "Changes" and §12: F-DOC's productCode(eq)= first, F-MAG's filters=(productCode="...")
+    # kept; a server that ignores the first form still finds the product by the second.
+    fake.ignored_filters = {"productCode(eq)"}
+    connect().send_invoice(invoice(use_stock=True, lines=invoice().lines[:1]))
+    assert body_of(posts(fake)[0])["transactionEntries"][0]["product"] == 52
+    lookups = [r.url.params for r in fake.requests if r.url.path.endswith("/products")]
+    assert [dict(params) for params in lookups] == [
+        {"productCode(eq)": "SKU-1", "limit": "1"},
+        {"filters": '(productCode="SKU-1")', "limit": "1"},
+    ]
+
+
+def test_an_unknown_sku_is_still_refused_when_firmao_answers_no_rows(connect: Any, fake: FirmaoFake) -> None:
+    fake.ignored_filters = {"productCode(eq)"}
+    line = attrs.evolve(invoice().lines[0], sku="NOPE")
+    with pytest.raises(ac.ValidationError, match="NOPE"):
+        connect().send_invoice(invoice(use_stock=True, lines=[line]))
+    assert posts(fake) == []
+
+
+def _crowd(fake: FirmaoFake, count: int) -> None:
+    """``count`` older sale transactions (ids below the fake's), filling the first pages of a list."""
+    rows = fake.organizations["demo"].transactions
+    for identifier in range(1, count + 1):
+        rows[identifier] = {"id": identifier, "type": "INVOICE", "mode": "SALE", "deleted": False,
+                            "transactionNumber": f"OLD/{identifier}", "invoiceAnnotations": None}  # fmt: skip
+
+
+def test_a_taken_number_is_not_replaced_when_the_number_lookup_is_blind(connect: Any, fake: FirmaoFake) -> None:
+    # firmao.md §14 and UNCERTAIN 13: after transactionNumberAlreadyExists the number is looked up
+    # before anything is resent; a lookup whose transactionNumber(eq) filter was ignored (and whose
+    # page does not hold the number) cannot tell whose document it is, so nothing is resent.
+    connect().send_invoice(invoice("someone-else", number="1/1/2026"))
+    _crowd(fake, 60)
+    fake.ignore_filters = True
+    with pytest.raises(ac.ProviderError, match="ignored the filter"):
+        connect(transport=_Racing(fake, "1/1/2026")).send_invoice(invoice("mine"))
+    assert [body_of(r)["transactionNumber"] for r in posts(fake)] == ["1/1/2026", "1/1/2026"]
+    assert len(fake.documents) == 1
+
+
+def test_find_document_pages_on_when_the_total_size_is_unknown(connect: Any, fake: FirmaoFake) -> None:
+    # firmao.md §2, §15: totalSize -1 means "at least limit results, probably more".
+    rows = fake.organizations["demo"].transactions
+    for identifier in range(1, 61):  # older transactions whose annotations contain the marker
+        rows[identifier] = {"id": identifier, "type": "INVOICE", "mode": "SALE", "deleted": False,
+                            "transactionNumber": f"OLD/{identifier}",
+                            "invoiceAnnotations": f"Zamówienie order-1{identifier}"}  # fmt: skip
+    client = connect()
+    sent = client.send_invoice(invoice("order-1"))
+    fake.unknown_total_size = True
+    found = client.find_document(ac.DocumentKind.INVOICE, "order-1")
+    assert found is not None and found.external_id == sent.external_id
 
 
 def test_a_payment_is_not_a_document_to_look_up(connect: Any, fake: FirmaoFake) -> None:

@@ -9,7 +9,6 @@ import json
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,8 +17,6 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import accounting_connectors as ac
-from accounting_connectors.flow import Call
-from accounting_connectors.money import TotalsMethod, document_totals
 from accounting_connectors.connectors.ifirma import (
     DOMESTIC,
     EXPORT_OF_GOODS,
@@ -29,10 +26,16 @@ from accounting_connectors.connectors.ifirma import (
     authentication_header,
     hmac_sha1_hex,
 )
+from accounting_connectors.flow import Call
+from accounting_connectors.money import TotalsMethod, document_totals
 from accounting_connectors.testing.clock import FakeClock
+from accounting_connectors.testing.documents import StoredDocument
 from accounting_connectors.testing.faults import Fault
 from accounting_connectors.testing.ifirma import DEFAULT_KEYS, IFirmaFake
 
+from ..conformance.cases.ifirma import CASE as FIELD_CASE
+from ..conformance.cases.ifirma import PATH_SEGMENTS
+from ..conformance.checks import undocumented_fields
 from ..drivers import DRIVERS, open_connector
 from ..strategies import decimals, invoices, text
 
@@ -41,7 +44,6 @@ CREDENTIALS = {
     "invoice_key": DEFAULT_KEYS["faktura"],
     "subscriber_key": DEFAULT_KEYS["abonent"],
 }
-FACT_SHEET = Path("/work/shared/providers/wfirma_ifirma_firmao.md")
 
 
 @pytest.fixture(params=DRIVERS)
@@ -59,6 +61,16 @@ def connect(request: pytest.FixtureRequest, ifirma_fake: IFirmaFake, fake_clock:
     yield factory
     for client in made:
         client.close()
+
+
+def issued(fake: IFirmaFake) -> list[StoredDocument]:
+    """The invoices the fake holds (its documents but the corrections), in issue order."""
+    return [document for document in fake.documents if document.kind != "korekta"]
+
+
+def corrections_of(fake: IFirmaFake) -> list[StoredDocument]:
+    """The corrections the fake holds (``kind`` ``korekta``)."""
+    return [document for document in fake.documents if document.kind == "korekta"]
 
 
 def buyer(country: str = "PL", **changes: Any) -> ac.Party:
@@ -144,7 +156,7 @@ def test_a_key_name_the_user_never_generated(connect: Any, ifirma_fake: IFirmaFa
     del ifirma_fake.keys["abonent"]
     with pytest.raises(ac.AuthenticationError, match="Kod 402"):
         connect().send_invoice(invoice())
-    assert ifirma_fake.invoices() == []
+    assert issued(ifirma_fake) == []
 
 
 def test_keys_are_checked_and_never_shown() -> None:
@@ -158,6 +170,34 @@ def test_keys_are_checked_and_never_shown() -> None:
     assert set(conn.provider.secrets()) == set(DEFAULT_KEYS.values())
 
 
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"usernme": "demo"}, "unknown setting usernme"),
+        ({"username": "jan,kowalski"}, "printable ASCII"),
+        ({"username": "  "}, "needs username"),
+        ({"recipient_signature": "XYZ"}, "recipient_signature"),
+        ({"correction_reason": "zwrot"}, "correction_reason"),
+        ({"default_payment_method": "bitcoin"}, "default_payment_method"),
+        ({"max_month_moves": -1}, "max_month_moves"),
+        ({"base_url": "ftp://example.com/"}, "base_url"),
+    ],
+)
+def test_impossible_settings_are_refused_by_name(changes: dict[str, Any], match: str) -> None:
+    with pytest.raises(ac.ConfigurationError, match=match):
+        ac.connect("ifirma", **{**CREDENTIALS, **changes})
+
+
+def test_settings_are_typed_and_normalised() -> None:
+    from accounting_connectors.connectors.ifirma import IFirmaSettings
+
+    provider = ac.connect("ifirma", **CREDENTIALS, base_url="https://www.ifirma.pl/iapi").provider
+    assert isinstance(provider.settings, IFirmaSettings)
+    assert provider.settings.base_url == "https://www.ifirma.pl/iapi/"
+    assert DEFAULT_KEYS["abonent"] not in repr(provider.settings)
+    assert ac.connect("ifirma", username="demo", invoice_key="00", align_accounting_month=False).provider.secrets()
+
+
 # ---------------------------------------------------------------------------------------- invoices
 
 
@@ -167,9 +207,9 @@ def test_send_invoice_reads_the_number_back(connect: Any, ifirma_fake: IFirmaFak
     second = conn.send_invoice(invoice(reference="order-1002"))
     assert (first.number, second.number) == ("1/2026", "2/2026")
     assert first.kind is ac.DocumentKind.INVOICE and first.reference == "order-1001"
-    assert first.external_id == str(ifirma_fake.invoices()[0].id)
+    assert first.external_id == issued(ifirma_fake)[0].id
     assert first.raw["endpoint"] == DOMESTIC and first.raw["invoice"]["PelnyNumer"] == "1/2026"
-    assert ifirma_fake.invoices()[0].gross == Decimal("114.80")
+    assert issued(ifirma_fake)[0].total == Decimal("114.80")
 
 
 def test_the_domestic_body_follows_the_field_table(connect: Any, ifirma_fake: IFirmaFake) -> None:
@@ -217,7 +257,7 @@ def test_net_prices_and_an_unpaid_invoice(connect: Any, ifirma_fake: IFirmaFake)
     connect(default_payment_method="przelew").send_invoice(invoice(prices_include_vat=False))
     body = body_of(sent_to(ifirma_fake, "fakturakraj.json")[0])
     assert body["LiczOd"] == "NET" and body["SposobZaplaty"] == "PRZ" and body["Zaplacono"] == 0
-    assert ifirma_fake.invoices()[0].gross == Decimal("141.20")  # (99.80 + 15.00) * 1.23, VAT per rate
+    assert issued(ifirma_fake)[0].total == Decimal("141.20")  # (99.80 + 15.00) * 1.23, VAT per rate
 
 
 @pytest.mark.parametrize(
@@ -261,7 +301,7 @@ def test_the_endpoint_follows_the_invoice(
     assert ac.connect("ifirma", **CREDENTIALS).provider.invoice_kind(invoice(**changes)) == kind
     sent = connect().send_invoice(invoice(**changes))
     assert sent.raw["endpoint"] == kind and sent.number
-    assert [stored.kind for stored in ifirma_fake.invoices()] == [kind]
+    assert [stored.kind for stored in issued(ifirma_fake)] == [kind]
     body = body_of(sent_to(ifirma_fake, f"{kind}.json")[0])
     if kind == DOMESTIC:
         assert "Waluta" not in body
@@ -461,7 +501,7 @@ def test_without_alignment_the_provider_refuses_outside_the_month(connect: Any, 
     ifirma_fake.accounting_month = (2025, 12)
     with pytest.raises(ac.ProviderValidationError, match="miesiącem księgowym"):
         connect(align_accounting_month=False).send_invoice(invoice())
-    assert ifirma_fake.invoices() == []
+    assert issued(ifirma_fake) == []
 
 
 # ---------------------------------------------------------------------------------------- corrections
@@ -480,9 +520,9 @@ def test_full_reversal_is_a_domestic_correction(connect: Any, ifirma_fake: IFirm
     )
     corrected = conn.send_correction(reversal)
     assert (corrected.kind, corrected.number) == (ac.DocumentKind.CORRECTION, "1/2026/K")
-    stored = ifirma_fake.corrections[0]
-    assert stored.corrects == int(sent.external_id) and stored.reason == "ZWR_SPRZ_TOW"
-    assert stored.gross == 0
+    stored = corrections_of(ifirma_fake)[0]
+    assert stored.corrects == sent.external_id and stored.detail.reason == "ZWR_SPRZ_TOW"
+    assert stored.total == 0
     body = body_of(sent_to(ifirma_fake, f"fakturakraj/korekta/{sent.external_id}.json")[0])
     assert [line["Ilosc"] for line in body["Pozycje"]] == [0, 0]
     assert body["PowodKorekty"] == "ZWR_SPRZ_TOW" and body["DataWystawienia"] == "2026-01-20"
@@ -514,7 +554,7 @@ def test_partial_correction_with_a_free_text_reason(connect: Any, ifirma_fake: I
         "KOR",
     )
     assert "Rabat" not in body["Pozycje"][0] and body["Pozycje"][0]["CenaJednostkowa"] == Decimal("18.0")
-    assert ifirma_fake.corrections[0].gross == Decimal("18.00")
+    assert corrections_of(ifirma_fake)[0].total == Decimal("18.00")
 
 
 def test_correction_refusals(connect: Any, ifirma_fake: IFirmaFake) -> None:
@@ -541,7 +581,7 @@ def test_correction_refusals(connect: Any, ifirma_fake: IFirmaFake) -> None:
                 reference="k", original=original, original_document=ghost, reason="POMYLKI", issue_date="2026-01-20"
             )
         )
-    assert ifirma_fake.corrections == []
+    assert corrections_of(ifirma_fake) == []
 
 
 # ---------------------------------------------------------------------------------------- PDF and payments
@@ -582,7 +622,7 @@ def test_record_payment(connect: Any, ifirma_fake: IFirmaFake) -> None:
     request = sent_to(ifirma_fake, "faktury/wplaty/prz_faktura_kraj/1_2026.json")[0]
     assert body_of(request) == {"Kwota": Decimal("100.00"), "Data": "2026-01-20"}
     conn.record_payment(sent, ac.Payment(method="PRZ", amount="14.80"))
-    assert ifirma_fake.invoices()[0].paid == Decimal("114.80")
+    assert issued(ifirma_fake)[0].paid == Decimal("114.80")
     assert [p.amount for p in ifirma_fake.payments] == [Decimal("100.00"), Decimal("14.80")]
 
 
@@ -647,6 +687,8 @@ def _response(status: int, body: Any, headers: dict[str, str] | None = None) -> 
         (200, 100, "Przekroczono limit zapytań API", ac.RateLimited),
         (503, None, "", ac.ServerError),
         (401, None, "", ac.AuthenticationError),
+        (403, None, "", ac.AuthenticationError),
+        (302, None, "", ac.ProviderError),
     ],
 )
 def test_the_envelope_maps_to_the_taxonomy(status: int, kod: int | None, text: str, error: type | None) -> None:
@@ -662,11 +704,16 @@ def test_the_envelope_maps_to_the_taxonomy(status: int, kod: int | None, text: s
             assert text in mapped.message
 
 
-def test_rate_limited_answer_carries_retry_at() -> None:
-    provider = ac.connect("ifirma", **CREDENTIALS).provider
-    call = Call(httpx.Request("GET", "https://www.ifirma.pl/iapi/x.json"), operation="x")
-    error = provider.error_for(_response(429, None, {"Retry-After": "30"}), call, 1000.0)
-    assert isinstance(error, ac.RateLimited) and error.retry_at == 1030.0
+@pytest.mark.parametrize(("headers", "wait"), [({"Retry-After": "30"}, 30.0), ({}, 60.0)])
+def test_rate_limited_answer_carries_retry_at(headers: dict[str, str], wait: float) -> None:
+    # The driver reads Retry-After for the provider; without one, iFirma's default is a minute.
+    clock = FakeClock()
+    transport = httpx.MockTransport(lambda request: _response(429, None, headers))
+    conn = ac.connect("ifirma", transport=transport, clock=clock, retry_cap=0, **CREDENTIALS)
+    with pytest.raises(ac.RateLimited) as caught:
+        conn.fetch_pdf(_document("1001"))
+    assert caught.value.retry_at == clock.time() + wait
+    assert caught.value.provider == "ifirma" and caught.value.operation == "fetch_pdf"
 
 
 def test_an_error_under_http_200_on_a_create_is_ambiguous(connect: Any, ifirma_fake: IFirmaFake) -> None:
@@ -682,7 +729,7 @@ def test_timeout_after_commit_is_ambiguous_and_not_resent(connect: Any, ifirma_f
     ifirma_fake.inject(Fault.TIMEOUT_AFTER_COMMIT, path="fakturakraj.json")
     with pytest.raises(ac.AmbiguousOutcome):
         connect().send_invoice(invoice())
-    assert len(ifirma_fake.invoices()) == 1 and len(sent_to(ifirma_fake, "fakturakraj.json")) == 1
+    assert len(issued(ifirma_fake)) == 1 and len(sent_to(ifirma_fake, "fakturakraj.json")) == 1
 
 
 def test_a_failed_read_back_still_returns_the_created_document(connect: Any, ifirma_fake: IFirmaFake) -> None:
@@ -696,7 +743,7 @@ def test_a_failed_read_back_still_returns_the_created_document(connect: Any, ifi
 def test_a_connection_reset_before_sending_is_retried(connect: Any, ifirma_fake: IFirmaFake) -> None:
     ifirma_fake.inject(Fault.CONNECTION_RESET, path="fakturakraj.json")
     assert connect().send_invoice(invoice()).number == "1/2026"
-    assert len(ifirma_fake.invoices()) == 1
+    assert len(issued(ifirma_fake)) == 1
 
 
 # ---------------------------------------------------------------------------------------- rate limits
@@ -712,7 +759,7 @@ def test_a_burst_never_exceeds_100_a_minute(connect: Any, ifirma_fake: IFirmaFak
     start = fake_clock.time()
     for _ in range(250):
         conn.fetch_pdf(sent)
-    assert ifirma_fake.limit_hits == 0
+    assert ifirma_fake.penalties == 0
     assert fake_clock.time() - start >= 120  # 253 calls need at least two full minutes
 
 
@@ -727,7 +774,7 @@ def _other_client_calls(fake: IFirmaFake, times: int) -> None:
 def test_a_minute_exhausted_elsewhere_is_waited_out(connect: Any, ifirma_fake: IFirmaFake) -> None:
     _other_client_calls(ifirma_fake, 100)
     assert connect().send_invoice(invoice()).number == "1/2026"
-    assert ifirma_fake.limit_hits == 1  # one 429, then the driver waited Retry-After and retried
+    assert ifirma_fake.penalties == 1  # one 429, then the driver waited Retry-After and retried
 
 
 def test_the_daily_limit_is_raised_with_retry_at(fake_clock: FakeClock) -> None:
@@ -783,28 +830,8 @@ def test_every_supported_capability_works_against_the_fake(capability: ac.Capabi
     exercise(capability, connect())
 
 
-def _section_two_names() -> set[str]:
-    text = FACT_SHEET.read_text(encoding="utf-8")
-    section = text[text.index("## 2. iFirma") : text.index("## 3. Firmao")]
-    names: set[str] = set()
-    for span in re.findall(r"`([^`]+)`", section):
-        names.update(re.findall(r"[A-Za-z][A-Za-z0-9_]*", span))
-    return names
-
-
-def _keys(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield key
-            yield from _keys(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _keys(inner)
-
-
-@pytest.mark.skipif(not FACT_SHEET.exists(), reason="the provider fact sheet is not available")
-def test_every_field_name_sent_is_in_the_fact_sheet(connect: Any, ifirma_fake: IFirmaFake) -> None:
-    documented = _section_two_names()
+def test_every_field_name_sent_is_in_the_documented_list(connect: Any, ifirma_fake: IFirmaFake) -> None:
+    # The documented names (with their ifirma.md sections) are the conformance case's test data.
     ifirma_fake.accounting_month = (2025, 12)
     ifirma_fake.add_series("SKLEP")
     conn = connect(
@@ -844,11 +871,12 @@ def test_every_field_name_sent_is_in_the_fact_sheet(connect: Any, ifirma_fake: I
         )
     )
     conn.record_payment(sent, ac.Payment(method="PRZ", amount="1", paid_on="2026-01-20"))
-    sent_names = {name for request in ifirma_fake.requests if request.content for name in _keys(body_of(request))}
+    sent_names = {name for request in ifirma_fake.requests for name in FIELD_CASE.field_names(request)}
     assert len(sent_names) > 40
-    assert sent_names - documented == set()
+    assert undocumented_fields(FIELD_CASE, ifirma_fake.requests) == {}
+    assert sent_names - set(FIELD_CASE.fields) == set()
     paths = {segment for request in ifirma_fake.requests for segment in re.findall(r"[a-z][a-z_]*", request.url.path)}
-    assert paths - documented - {"iapi", "json", "pdf", "korekta"} == set()
+    assert paths - set(PATH_SEGMENTS) == set()
 
 
 @settings(max_examples=60, deadline=None)
@@ -872,11 +900,11 @@ def test_any_invoice_is_either_issued_once_or_refused_with_a_reason(document: ac
     except ac.ProviderValidationError as error:
         event(f"refused by iFirma: {error.message[:50]}")
         assert len(creates()) == 1
-        assert fake.invoices() == []
+        assert issued(fake) == []
     else:
         event(f"issued as {sent.raw['endpoint']}")
         assert len(creates()) == 1
-        assert [stored.full_number for stored in fake.invoices()] == [sent.number]
+        assert [stored.number for stored in issued(fake)] == [sent.number]
 
 
 polish_lines = st.builds(
@@ -915,13 +943,13 @@ def test_any_polish_invoice_is_issued_with_the_fakes_totals(document: ac.Invoice
     sent = conn.send_invoice(document)
     event(sent.raw["endpoint"])
     assert fake.accounting_month == (document.issue_date.year, document.issue_date.month)
-    (stored,) = fake.invoices()
-    assert stored.full_number == sent.number
+    (stored,) = issued(fake)
+    assert stored.number == sent.number
     # The fake totals per rate (art. 106e) the way the money module does.
     totals = document_totals(
         document.lines, prices_include_vat=document.prices_include_vat, method=TotalsMethod.PER_RATE
     )
-    assert stored.gross == totals.total.gross
+    assert stored.total == totals.total.gross
 
 
 def _answer_create_with(fake: IFirmaFake, content: bytes) -> httpx.MockTransport:
@@ -961,7 +989,7 @@ def test_a_create_answered_oddly_is_ambiguous_never_failed(
 
 
 def test_the_document_quota_is_not_a_rate_limit() -> None:
-    provider = IFirma(**CREDENTIALS)
+    provider = IFirma.configure(**CREDENTIALS)
     quota = _response(200, {"response": {"Kod": 201, "Informacja": "Przekroczono limit dokumentów w miesiącu"}})
     error = provider.error_for(quota, Call(httpx.Request("GET", "https://www.ifirma.pl/iapi/x.json"), "x"), 0.0)
     assert isinstance(error, ac.ProviderValidationError)

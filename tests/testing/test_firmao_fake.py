@@ -420,3 +420,28 @@ def test_what_pipedream_sends_on_the_net_host(api: Api) -> None:
     assert api("POST", "users", {"label": "x"}, root=net).status_code == 405
     assert api("GET", "storagedocs", root=net).status_code == 200
     assert api("GET", "nothing", root=net).status_code == 404
+
+
+def test_an_entry_is_edited_by_a_single_field_put(api: Api, fake: FirmaoFake) -> None:
+    # firmao.md §3: POST/PUT transactionentries; F-MAG's updateTransactionEntry sends a PUT.
+    identifier = created(api("POST", "transactions", FDOC_TRANSACTION))
+    (entry,) = api("GET", "transactionentries", **{"transaction(eq)": str(identifier)}).json()["data"]
+    changed = api("PUT", f"transactionentries/{entry['id']}", {"quantity": 3})
+    assert changed.status_code == 200
+    assert changed.json()["changelog"][0]["property"] == "quantity"
+    stored = fake.organizations["demo"].entries[entry["id"]]
+    assert stored["quantity"] == 3 and stored["nettoPrice"] == Decimal("3000.00")
+    assert api("PUT", f"transactionentries/{entry['id']}", {"product": {"id": 51}}).status_code == 400
+    assert api("PUT", "transactionentries/1", {"quantity": 1}).status_code == 404
+
+
+def test_one_filter_can_be_ignored_while_the_others_apply(api: Api, fake: FirmaoFake) -> None:
+    fake.ignored_filters = {"productCode(eq)"}
+    assert api("GET", "products", **{"productCode(eq)": "SKU-1"}).json()["totalSize"] == 2
+    assert [p["id"] for p in api("GET", "products", filters='(productCode="SKU-1")').json()["data"]] == [52]
+
+
+def test_a_full_page_may_answer_an_unknown_total_size(api: Api, fake: FirmaoFake) -> None:
+    fake.unknown_total_size = True
+    assert api("GET", "products", limit="1").json()["totalSize"] == -1
+    assert api("GET", "products", limit="5").json()["totalSize"] == 2

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accounting_connectors.testing.clock import FakeClock
+from accounting_connectors.testing.documents import StoredDocument
 from accounting_connectors.testing.faults import Fault
 from accounting_connectors.testing.ifirma import DEFAULT_KEYS, IFirmaFake
 
@@ -53,6 +54,16 @@ def call(
         headers["Content-Type"] = content_type
     with httpx.Client(transport=fake) as client:
         return client.request(method, url, content=content, headers=headers)
+
+
+def issued(fake: IFirmaFake) -> list[StoredDocument]:
+    """The invoices the fake holds (its documents but the corrections), in issue order."""
+    return [document for document in fake.documents if document.kind != "korekta"]
+
+
+def corrections_of(fake: IFirmaFake) -> list[StoredDocument]:
+    """The corrections the fake holds (``kind`` ``korekta``)."""
+    return [document for document in fake.documents if document.kind == "korekta"]
 
 
 def kod(response: httpx.Response) -> int:
@@ -235,7 +246,7 @@ def test_required_fields_are_reported_in_polish(fake: IFirmaFake) -> None:
         "TypStawkiVat": "PRC",
     }
     assert "stawka" in info(call(fake, "POST", "fakturakraj.json", invoice_body(Pozycje=[line])))
-    assert fake.invoices() == []
+    assert issued(fake) == []
 
 
 def test_variant_field_sets(fake: IFirmaFake) -> None:
@@ -250,7 +261,7 @@ def test_variant_field_sets(fake: IFirmaFake) -> None:
     assert kod(call(fake, "POST", "fakturawaluta.json", invoice_body(Waluta="EUR", TypSprzedazy="KRAJOWA"))) == 201
     waluta = invoice_body(Waluta="EUR", TypSprzedazy="KRAJOWA", Pozycje=[{**line, "StawkaVat": 0.23}])
     assert kod(call(fake, "POST", "fakturawaluta.json", waluta)) == 0
-    assert [i.kind for i in fake.invoices()] == ["fakturawdt", "fakturawaluta"]
+    assert [i.kind for i in issued(fake)] == ["fakturawdt", "fakturawaluta"]
 
 
 def test_totals_per_rate_and_paid_limit(fake: IFirmaFake) -> None:
@@ -264,8 +275,12 @@ def test_totals_per_rate_and_paid_limit(fake: IFirmaFake) -> None:
     }
     raw = json.dumps(invoice_body(Pozycje=[line] * 3)).encode()  # JSON text: 0.05 is exact on the wire
     assert kod(call(fake, "POST", "fakturakraj.json", raw=raw)) == 0
-    stored = fake.invoices()[0]
-    assert (stored.net, stored.vat, stored.gross) == (Decimal("0.15"), Decimal("0.03"), Decimal("0.18"))  # not 3 x 0.01
+    stored = issued(fake)[0]
+    assert (stored.detail.net, stored.detail.vat, stored.total) == (
+        Decimal("0.15"),
+        Decimal("0.03"),
+        Decimal("0.18"),
+    )  # not 3 x 0.01
     too_much = invoice_body(Zaplacono=1000, ZaplaconoNaDokumencie=1000)
     assert "brutto" in info(call(fake, "POST", "fakturakraj.json", too_much))
 
@@ -313,7 +328,7 @@ def test_numbering_per_series(fake: IFirmaFake) -> None:
     fake.add_series("SKLEP", prefix="S/", monthly=True)
     for series in (None, "SKLEP", None, "SKLEP"):
         assert kod(call(fake, "POST", "fakturakraj.json", invoice_body(NazwaSeriiNumeracji=series))) == 0
-    assert [i.full_number for i in fake.invoices()] == ["1/2026", "S/1/01/2026", "2/2026", "S/2/01/2026"]
+    assert [i.number for i in issued(fake)] == ["1/2026", "S/1/01/2026", "2/2026", "S/2/01/2026"]
     assert "nie istnieje" in info(call(fake, "POST", "fakturakraj.json", invoice_body(NazwaSeriiNumeracji="X")))
 
 
@@ -345,8 +360,8 @@ def test_corrections_and_payments(fake: IFirmaFake) -> None:
     assert kod(call(fake, "POST", "fakturakraj/korekta/1_2026.json", {**correction, "Pozycje": [line, line]})) == 201
     assert kod(call(fake, "POST", f"fakturakraj/korekta/{identifier}.json", correction)) == 0
     assert kod(call(fake, "POST", "fakturakraj/korekta/1_2026.json", correction)) == 0  # by number, / as _
-    assert [c.full_number for c in fake.corrections] == ["1/2026/K", "2/2026/K"]
-    assert fake.corrections[0].gross == Decimal("123.00")
+    assert [c.number for c in corrections_of(fake)] == ["1/2026/K", "2/2026/K"]
+    assert corrections_of(fake)[0].total == Decimal("123.00")
     assert call(fake, "POST", "fakturakraj/korekta/5_2026.json", correction).status_code == 404
 
     assert (
@@ -355,7 +370,7 @@ def test_corrections_and_payments(fake: IFirmaFake) -> None:
     assert kod(call(fake, "POST", "faktury/wplaty/prz_faktura_kraj/1_2026.json", {"Kwota": 0})) == 201
     assert kod(call(fake, "POST", "faktury/wplaty/prz_zle/1_2026.json", {"Kwota": 1})) == 201
     assert call(fake, "POST", f"faktury/wplaty/prz_faktura_kraj/{identifier}.json", {"Kwota": 1}).status_code == 404
-    assert fake.invoices()[0].paid == Decimal(46)
+    assert issued(fake)[0].paid == Decimal(46)
     assert [(p.amount, p.date) for p in fake.payments] == [(Decimal(46), "2026-01-21")]
 
 
@@ -367,7 +382,7 @@ def test_100_a_minute_per_user(fake: IFirmaFake, fake_clock: FakeClock) -> None:
         assert kod(call(fake, "GET", "abonent/limit.json")) == 0
     refused = call(fake, "GET", "abonent/limit.json")
     assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
-    assert fake.limit_hits == 1
+    assert fake.penalties == 1
     fake_clock.advance(60)
     usage = call(fake, "GET", "abonent/limit.json").json()["response"]
     assert (usage["LimitWykorzystany"], usage["LimitPrzyznany"]) == (101, 15_000)
@@ -402,7 +417,7 @@ def test_faults(fake: IFirmaFake, fault: Fault, stored: int, outcome: Any) -> No
     else:
         with pytest.raises(outcome):
             call(fake, "POST", "fakturakraj.json", invoice_body())
-    assert len(fake.invoices()) == stored
+    assert len(issued(fake)) == stored
     assert fake.faults.fired[0][0] is fault
     assert (len(fake.dropped_requests) == 1) is (fault is Fault.CONNECTION_RESET)
 
@@ -417,7 +432,7 @@ def test_threads_share_one_fake_without_duplicate_numbers(fake: IFirmaFake) -> N
         thread.start()
     for thread in threads:
         thread.join()
-    numbers = [i.number for i in fake.invoices()]
+    numbers = [i.detail.sequence for i in issued(fake)]
     assert sorted(numbers) == list(range(1, 81))
 
 
@@ -433,3 +448,63 @@ def test_the_async_transport(fake: IFirmaFake) -> None:
 def test_only_the_ifirma_host_is_served(fake: IFirmaFake) -> None:
     with httpx.Client(transport=fake) as client, pytest.raises(httpx.ConnectError):
         client.get("http://www.ifirma.pl/iapi/abonent/limit.json")
+
+
+# ---------------------------------------------------------------------------------------- the kit's vocabulary
+
+
+def test_documents_are_the_kits_stored_documents(fake: IFirmaFake) -> None:
+    identifier = call(fake, "POST", "fakturakraj.json", invoice_body()).json()["response"]["Identyfikator"]
+    (stored,) = fake.documents
+    assert (stored.provider, stored.account, stored.kind) == ("ifirma", fake.company, "fakturakraj")
+    assert (stored.id, stored.number, stored.series) == (str(identifier), "1/2026", "Domyślna")
+    assert (stored.issue_date, stored.currency, stored.total, stored.paid) == (
+        "2026-01-15",
+        "PLN",
+        Decimal("246.00"),
+        Decimal(0),
+    )
+    assert (stored.detail.endpoint, stored.detail.sequence, stored.detail.user) == ("fakturakraj", 1, "demo")
+    assert fake.find(number="1/2026") == stored
+    assert fake.find(endpoint="fakturakraj", sequence=1) == stored  # detail fields too
+    assert fake.find(number="2/2026") is None
+
+
+def test_demo_is_the_fixtures_account(fake_clock: FakeClock) -> None:
+    demo = IFirmaFake.demo(clock=fake_clock)
+    assert demo.clock is fake_clock and demo.username == "demo" and demo.keys == dict(DEFAULT_KEYS)
+    assert dict(IFirmaFake.demo_settings) == {
+        "username": "demo",
+        "invoice_key": DEFAULT_KEYS["faktura"],
+        "subscriber_key": DEFAULT_KEYS["abonent"],
+    }
+    assert demo.accounting_month == (2026, 1)
+
+
+def test_a_second_user_of_the_company_shares_its_documents_not_its_limits(fake: IFirmaFake) -> None:
+    keys = {"faktura": "00112233445566778899", "abonent": "99887766554433221100"}
+    fake.add_user("ksiegowa", keys)
+    with pytest.raises(ValueError, match="exists"):
+        fake.add_user("ksiegowa", keys)
+    for _ in range(100):
+        assert kod(call(fake, "GET", "abonent/limit.json")) == 0
+    assert call(fake, "GET", "abonent/limit.json").status_code == 429
+    other = call(fake, "POST", "fakturakraj.json", invoice_body(), user="ksiegowa", key=keys["faktura"])
+    assert kod(other) == 0
+    assert (
+        call(fake, "GET", "abonent/limit.json", user="ksiegowa", key=keys["abonent"]).json()["response"][
+            "LimitWykorzystany"
+        ]
+        == 2
+    )
+    assert [(d.account, d.detail.user) for d in fake.documents] == [(fake.company, "ksiegowa")]
+    assert fake.used_today() == 100 and fake.used_today("ksiegowa") == 2
+
+
+def test_without_a_log_the_fake_stays_flat(fake_clock: FakeClock) -> None:
+    fake = IFirmaFake(clock=fake_clock, keep_log=False, per_day=50)
+    for _ in range(80):
+        fake_clock.advance(1)
+        call(fake, "GET", "abonent/limit.json")
+    assert fake.requests == [] and fake.request_count == 80 and fake.penalties == 30
+    assert fake.used_today() == 50  # the daily count holds at most the limit's calls

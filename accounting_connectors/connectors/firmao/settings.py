@@ -18,7 +18,7 @@ from ...model import PaymentType
 from ...provider import Provider, base_url
 
 if TYPE_CHECKING:
-    from ...registry import ConnectOptions as _DriverOptions
+    from ...options import ConnectOptions as _DriverOptions
 else:  # the driver's options matter to type checkers only; connectors import no driver code
     _DriverOptions = TypedDict("_DriverOptions", {}, total=False)  # noqa: UP013
 

@@ -23,6 +23,7 @@ What it does, per the sheet:
   call gets an empty HTTP 429.
 * ``createCustomerIfNeeded`` attaches the customer with the same name, as F-DOC says.
 * Filters ``field(op)=value`` (and F-MAG's ``filters=(field="value")``); ``ignore_filters``
+  (all of them) or ``ignored_filters`` (the named parameters)
   makes the fake ignore them, as the live service may for a field that has no filter.
 * The peer clients' requests pass: F-DOC's examples, F-MAG's storage documents and
   entries, F-PD's customers, tasks, offers and users (on ``system.firmao.net``).
@@ -34,20 +35,42 @@ import base64
 import binascii
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, ClassVar
 
-import attrs
-
 from ...clock import Clock
-from ..base import FakeProvider
 from ..documents import StoredDocument
 from ..pdf import make_pdf
 from ..routes import route
 from ..throttle import FakeLimit
 from ..wire import FakeError, FakeRequest, Reply
 from . import errors
+from .codec import (
+    _HOSTS,
+    _NEXT_TYPES,
+    _PATTERNS,
+    _PAYMENT_TYPES,
+    _TEMPLATES,
+    _TYPES,
+    Organization,
+    _assign,
+    _date,
+    _default_template,
+    _int,
+    _json_object,
+    _log,
+    _money,
+    _nested,
+    _nested_id,
+    _number,
+    _product_ref,
+    _refuse,
+    _required,
+    _status,
+    _unflatten,
+)
+from .objects import FirmaoObjects
 
 __all__ = ["DEMO_LOGIN", "DEMO_ORGANIZATION", "DEMO_PASSWORD", "FirmaoFake", "Organization"]
 
@@ -55,125 +78,8 @@ DEMO_ORGANIZATION = "demo"
 DEMO_LOGIN = "api@demo.firmao.pl"
 DEMO_PASSWORD = "demo-password"
 
-_HOSTS = ("https://system.firmao.pl/", "https://system.firmao.net/")  # firmao.md §1; .net seen in F-PD
-_CENT = Decimal("0.01")
-_HUNDRED = Decimal(100)
-_TYPES = frozenset({"INVOICE", "CORRECTION", "RECEIPT", "PROFORMA", "BILL", "ADVANCE_INVOICE"})
-_NEXT_TYPES = {  # invoicenumbers/next dictionary (F-DOC §4o)
-    "transaction": {"invoice", "receipt", "proforma", "correction", "bill", "invoicemargin", "advance_invoice"},
-    "agreement": {"agreement"},
-    "offer": {"offer", "order"},
-    "storagedoc": {"outside_income", "outside_release", "inside_release", "inside_income", "warehouse_transfer"},
-}
-_PAYMENT_TYPES = frozenset({"CASH", "TRANSFER"})  # the only values F-DOC shows
-_TEMPLATES = frozenset({"Faktura", "Faktura_korygujaca2", "Paragon", "Proforma"})
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_FILTER = re.compile(r"^(?P<field>[A-Za-z][\w.]*)\((?P<op>\w+)\)$")
-_MAG_FILTER = re.compile(r'^\((?P<field>[A-Za-z][\w.]*)="(?P<value>.*)"\)$')
-_MAX_LIMIT = 100  # licence-dependent (F-DOC §4); the fake's licence
-_PATTERNS = {
-    "invoice": "{n}/{m}/{yyyy}",
-    "receipt": "{n}/{m}/{yyyy}/PAR",
-    "correction": "{yyyy}/{mm}/{nnn}/KOR",
-    "proforma": "{n}/{m}/{yyyy}/PRO",
-    "bill": "{n}/{m}/{yyyy}/R",
-    "invoicemargin": "{n}/{m}/{yyyy}/M",
-    "advance_invoice": "{n}/{m}/{yyyy}/ZAL",
-}
 
-
-def _money(amount: Decimal) -> Decimal:
-    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
-def _refuse(body: Mapping[str, Any], status: int = 400) -> FakeError:
-    return FakeError(Reply.json(body, status))
-
-
-@attrs.define
-class Organization:
-    """One Firmao organization held by the fake.
-
-    Attributes:
-        id: the organization identifier of the URLs.
-        users: API login -> password.
-        stock_from_invoices: sale transactions with ``storageStateUpdate: AUTO_UPDATE`` move
-            stock (an organisation setting, firmao.md §12).
-        direct_stock_modification: "Bezpośrednia modyfikacja stanów magazynowych" (F-DOC §3c).
-    """
-
-    id: str
-    users: dict[str, str]
-    stock_from_invoices: bool = True
-    direct_stock_modification: bool = False
-    customers: dict[int, dict[str, Any]] = attrs.field(factory=dict)
-    products: dict[int, dict[str, Any]] = attrs.field(factory=dict)
-    transactions: dict[int, dict[str, Any]] = attrs.field(factory=dict)
-    entries: dict[int, dict[str, Any]] = attrs.field(factory=dict)
-    storagedocs: dict[int, dict[str, Any]] = attrs.field(factory=dict)
-    others: dict[str, dict[int, dict[str, Any]]] = attrs.field(factory=dict)
-    """Objects the invoicing connector does not use, by path: ``tasks``, ``offers``, ``agreements``,
-    ``users`` (what F-PD creates and lists)."""
-    lines: list[dict[str, Any]] = attrs.field(factory=list)
-    sale_numbers: dict[str, int] = attrs.field(factory=dict)
-    counters: dict[tuple[int, str, str], int] = attrs.field(factory=dict)
-    sent_totals: dict[int, dict[str, Any]] = attrs.field(factory=dict)
-    next_id: int = 50000
-    # Indexes, so a lookup costs the same however many objects the organization holds.
-    by_number: dict[str, list[int]] = attrs.field(factory=dict)
-    entries_by_transaction: dict[int, list[int]] = attrs.field(factory=dict)
-    customers_by_name: dict[str, list[int]] = attrs.field(factory=dict)
-    customers_by_nip: dict[str, list[int]] = attrs.field(factory=dict)
-    products_by_code: dict[str, list[int]] = attrs.field(factory=dict)
-
-    def new_id(self) -> int:
-        """The next object id (Firmao's ids in F-DOC's examples are 5xxxx)."""
-        self.next_id += 1
-        return self.next_id
-
-    def add_customer(self, customer: dict[str, Any]) -> None:
-        """Store a customer and index it by name and NIP digits."""
-        self.customers[customer["id"]] = customer
-        self.customers_by_name.setdefault(str(customer.get("name")), []).append(customer["id"])
-        digits = _digits(customer.get("nipNumber"))
-        if digits:
-            self.customers_by_nip.setdefault(digits, []).append(customer["id"])
-
-    def reindex_customers(self) -> None:
-        """Rebuild the customer indexes (after an edit of a name or NIP)."""
-        self.customers_by_name.clear()
-        self.customers_by_nip.clear()
-        for customer in list(self.customers.values()):
-            self.add_customer(customer)
-
-    def add_product(self, product: dict[str, Any]) -> None:
-        """Store a product and index it by code."""
-        self.products[product["id"]] = product
-        self.products_by_code.setdefault(str(product.get("productCode")), []).append(product["id"])
-
-    def reindex_products(self) -> None:
-        """Rebuild the product index (after an edit of a code)."""
-        self.products_by_code.clear()
-        for product in list(self.products.values()):
-            self.add_product(product)
-
-    def add_entry(self, entry: dict[str, Any]) -> None:
-        """Store an entry and index it by its transaction."""
-        self.entries[entry["id"]] = entry
-        owner = _nested_id(entry.get("transaction"))
-        if owner is not None:
-            self.entries_by_transaction.setdefault(owner, []).append(entry["id"])
-
-    def remove_entry(self, identifier: int) -> dict[str, Any] | None:
-        """Hard-delete an entry."""
-        entry = self.entries.pop(identifier, None)
-        owner = None if entry is None else _nested_id(entry.get("transaction"))
-        if owner is not None:
-            self.entries_by_transaction[owner].remove(identifier)
-        return entry
-
-
-class FirmaoFake(FakeProvider):
+class FirmaoFake(FirmaoObjects):
     """Firmao.pl's REST API over several organizations; see the module docstring.
 
     Args:
@@ -210,6 +116,11 @@ class FirmaoFake(FakeProvider):
         """The organizations, by id."""
         self.ignore_filters = False
         """Answer lists unfiltered, as the live service may for a field without that filter."""
+        self.ignored_filters: set[str] = set()
+        """Filter parameters (``productCode(eq)``, ``filters``) ignored as if the field had no such
+        filter, while the others still apply (F-DOC: not every field supports every operator)."""
+        self.unknown_total_size = False
+        """Answer a full page with ``totalSize: -1``, as F-DOC says Firmao does "in some cases"."""
         self._omit_create = 0
         self._fail_after_commit: list[int] = []
         self._order: list[tuple[str, int]] = []
@@ -551,6 +462,25 @@ class FirmaoFake(FakeProvider):
         })  # fmt: skip
         return Reply.json({"changelog": [_log("CREATE", "transactionentry", entry_id, "")]}, 201)
 
+    @route("PUT", "{org}/svc/v1/transactionentries/{id}")
+    def edit_entry(self, request: FakeRequest) -> Reply:
+        """``PUT transactionentries/{id}`` (firmao.md §3; F-MAG's ``updateTransactionEntry``): one field."""
+        org: Organization = request.principal
+        entry = org.entries.get(_int(request.groups["id"]) or -1)
+        if entry is None:
+            raise FakeError(Reply.empty(404))
+        key, value = self._single_change(request)
+        if key in ("id", "transaction", "storageDoc", "permissions"):
+            raise _refuse(errors.invalid_value(key, value))
+        if key in ("quantity", "unitNettoPrice", "vatPercent"):
+            value = _number({key: value}, key, None)
+        old = entry.get(key)
+        _assign(entry, key, value)
+        net = _money(entry["quantity"] * entry["unitNettoPrice"])
+        vat = _money(net * entry["vatPercent"] / 100)
+        entry.update({"nettoPrice": net, "vatPrice": vat, "bruttoPrice": net + vat})
+        return Reply.json({"changelog": [_log("CHANGE", "transactionentry", entry["id"], "", key, old, value)]})
+
     @route("DELETE", "{org}/svc/v1/transactionentries/{id}")
     def delete_entry(self, request: FakeRequest) -> Reply:
         """Entries are hard-deleted with DELETE (F-DOC §5)."""
@@ -605,109 +535,7 @@ class FirmaoFake(FakeProvider):
         number = self._next_number(org, line, kind, mode)
         return Reply.json(number if self.next_answer == "string" else {"number": number})
 
-    # Customers and products.
-
-    @route("GET", "{org}/svc/v1/customers")
-    def list_customers(self, request: FakeRequest) -> Reply:
-        """``GET customers`` with filters."""
-        org: Organization = request.principal
-
-        def index(field: str, value: str) -> list[dict[str, Any]] | None:
-            if field == "nipNumber":
-                return [org.customers[customer] for customer in org.customers_by_nip.get(_digits(value), [])]
-            if field == "name":
-                return [org.customers[customer] for customer in org.customers_by_name.get(value, [])]
-            return None
-
-        return self._list(request, org.customers.values(), index)
-
-    @route("POST", "{org}/svc/v1/customers")
-    def create_customer(self, request: FakeRequest) -> Reply:
-        """``POST customers``; a duplicate NIP is a 409 (F-DOC §2d)."""
-        org: Organization = request.principal
-        body = _unflatten(_json_object(request))
-        name = _required(body, "name")
-        nip = body.get("nipNumber")
-        if nip:
-            for other in [org.customers[customer] for customer in org.customers_by_nip.get(_digits(nip), [])]:
-                if not other.get("deleted"):
-                    raise _refuse(errors.duplicate_value("customer", "nipNumber", other["id"], str(nip)), 409)
-        identifier = org.new_id()
-        org.add_customer({**body, "id": identifier, "name": name, "deleted": False, "transactionsCount": 0})
-        return Reply.json({"changelog": [_log("CREATE", "customer", identifier, str(body.get("label") or name))]}, 201)
-
-    @route("PUT", "{org}/svc/v1/customers/{id}")
-    def edit_customer(self, request: FakeRequest) -> Reply:
-        """``PUT customers/{id}``: one dotted field (F-MISC: no nested objects)."""
-        org: Organization = request.principal
-        customer = org.customers.get(_int(request.groups["id"]) or -1)
-        if customer is None:
-            raise FakeError(Reply.empty(404))
-        key, value = self._single_change(request)
-        old = customer.get(key)
-        _assign(customer, key, value)
-        if key in ("name", "nipNumber"):
-            org.reindex_customers()
-        return Reply.json(
-            {"changelog": [_log("CHANGE", "customer", customer["id"], str(customer["name"]), key, old, value)]}
-        )
-
-    @route("GET", "{org}/svc/v1/products")
-    def list_products(self, request: FakeRequest) -> Reply:
-        """``GET products?productCode(eq)=`` (F-DOC) or ``filters=(productCode="")`` (F-MAG)."""
-        org: Organization = request.principal
-
-        def index(field: str, value: str) -> list[dict[str, Any]] | None:
-            if field == "productCode":
-                return [org.products[product] for product in org.products_by_code.get(value, [])]
-            return None
-
-        return self._list(request, org.products.values(), index)
-
-    @route("POST", "{org}/svc/v1/products")
-    def create_product(self, request: FakeRequest) -> Reply:
-        """``POST products`` (F-DOC §2c)."""
-        org: Organization = request.principal
-        body = _unflatten(_json_object(request))
-        name = _required(body, "name")
-        identifier = org.new_id()
-        org.add_product({"currentStoreState": Decimal(0), "deleted": False, **body, "id": identifier})
-        return Reply.json({"changelog": [_log("CREATE", "product", identifier, str(name))]}, 201)
-
-    @route("PUT", "{org}/svc/v1/products/{id}")
-    def edit_product(self, request: FakeRequest) -> Reply:
-        """``PUT products/{id}``; ``currentStoreState`` only with direct stock modification on (F-DOC §3c)."""
-        org: Organization = request.principal
-        product = org.products.get(_int(request.groups["id"]) or -1)
-        if product is None:
-            raise FakeError(Reply.empty(404))
-        key, value = self._single_change(request)
-        if key == "currentStoreState" and not org.direct_stock_modification:
-            raise _refuse(errors.stock_modification_disabled())
-        old = product.get(key)
-        _assign(product, key, value)
-        if key == "productCode":
-            org.reindex_products()
-        return Reply.json({"changelog": [_log("CHANGE", "product", product["id"], str(product.get("name")), key, old,
-                                              value)]})  # fmt: skip
-
-    @route("GET", "{org}/svc/v1/storagedocs")
-    def list_storagedocs(self, request: FakeRequest) -> Reply:
-        """``GET storagedocs``."""
-        org: Organization = request.principal
-        return self._list(request, org.storagedocs.values())
-
-    @route("POST", "{org}/svc/v1/storagedocs")
-    def create_storagedoc(self, request: FakeRequest) -> Reply:
-        """``POST storagedocs`` (F-MAG: ``type``, ``warehouse {id}``, ``paymentType``, ``currency``...)."""
-        org: Organization = request.principal
-        body = _unflatten(_json_object(request))
-        kind = _required(body, "type")
-        if kind.lower() not in _NEXT_TYPES["storagedoc"]:
-            raise _refuse(errors.invalid_value("type", kind))
-        identifier = org.new_id()
-        org.storagedocs[identifier] = {**body, "id": identifier, "warehouse": _nested(body.get("warehouse"))}
-        return Reply.json({"changelog": [_log("CREATE", "storagedoc", identifier, kind)]}, 201)
+    # Objects the invoicing connector does not use; routed last, after every named collection.
 
     @route("GET", "{org}/svc/v1/{collection}")
     def list_others(self, request: FakeRequest) -> Reply:
@@ -740,365 +568,3 @@ class FirmaoFake(FakeProvider):
         org.others[collection][identifier] = {**body, "id": identifier, "deleted": False}
         object_class = {"tasks": "task", "offers": "offer", "agreements": "agreement"}[collection]
         return Reply.json({"changelog": [_log("CREATE", object_class, identifier, label)]}, 201)
-
-    # Helpers.
-
-    def _single_change(self, request: FakeRequest) -> tuple[str, Any]:
-        body = _json_object(request)
-        for key, value in body.items():
-            if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(item, dict) for item in value)):
-                raise _refuse(errors.nested_put(key))
-        if not body:
-            raise _refuse(errors.invalid_json())
-        # F-DOC: "mostly tested for one field per request": only the first field takes effect.
-        key = next(iter(body))
-        return key, body[key]
-
-    def _price(self, org: Organization, entry: Mapping[str, Any], index: int) -> tuple[Decimal, Decimal]:
-        product = entry.get("product")
-        if isinstance(product, bool) or product is None or (isinstance(product, str) and not product.strip()):
-            raise _refuse(errors.field_required(f"transactionEntries[{index}].product"))
-        if isinstance(product, Decimal):
-            if product != product.to_integral_value() or int(product) not in org.products:
-                raise _refuse(errors.entity_not_found("product", product, "product"))
-        elif not isinstance(product, str):
-            raise _refuse(errors.invalid_value(f"transactionEntries[{index}].product", product))
-        count = _number(entry, "quantity", None, f"transactionEntries[{index}].quantity")
-        unit = _number(entry, "unitNettoPrice", None, f"transactionEntries[{index}].unitNettoPrice")
-        rate = _number(entry, "vatPercent", None, f"transactionEntries[{index}].vatPercent")
-        assert count is not None
-        assert unit is not None
-        assert rate is not None
-        if not Decimal(0) <= rate < _HUNDRED:
-            raise _refuse(errors.invalid_value(f"transactionEntries[{index}].vatPercent", rate))
-        discount = entry.get("discount")
-        if discount is not None:
-            percent = _number(entry, "discount", None, f"transactionEntries[{index}].discount")
-            assert percent is not None
-            unit = unit * (1 - percent / _HUNDRED)
-        net = _money(count * unit)
-        return net, _money(net * rate / _HUNDRED)
-
-    def _correction_original(
-        self, org: Organization, body: Mapping[str, Any], entries: list[dict[str, Any]]
-    ) -> dict[str, Any]:
-        number = body.get("connectedDocNumber")
-        if not number:
-            raise _refuse(errors.field_required("connectedDocNumber"))
-        identifier = org.sale_numbers.get(str(number))
-        if identifier is None:
-            raise _refuse(errors.entity_not_found("connectedDocNumber", number, "transaction"))
-        original = org.transactions[identifier]
-        own = set(org.entries_by_transaction.get(identifier, []))
-        befores: dict[Any, Any] = {}
-        for entry in entries:
-            if "invalidRecordId" in entry:
-                continue
-            base = _int(entry.get("baseEntryId"))
-            if base not in own:
-                raise _refuse(errors.invalid_correction("baseEntryId", f"{entry.get('baseEntryId')} is not an entry "
-                                                        f"of {number}"))  # fmt: skip
-            befores[entry.get("recordId")] = base
-        afters = [entry.get("invalidRecordId") for entry in entries if "invalidRecordId" in entry]
-        if sorted(map(str, afters)) != sorted(map(str, befores)) or set(befores.values()) != own:
-            raise _refuse(
-                errors.invalid_correction("transactionEntries", "every entry of the original needs a before and an "
-                                          "after entry")
-            )  # fmt: skip
-        return original
-
-    def _customer_for(self, org: Organization, body: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
-        customer = body.get("customer")
-        if customer is not None:
-            identifier = _int(customer.get("id")) if isinstance(customer, dict) else _int(customer)
-            found = org.customers.get(identifier or -1)
-            if found is None or found.get("deleted"):
-                raise _refuse(errors.entity_not_found("customer", customer, "customer"))
-            return found, None
-        if body.get("createCustomerIfNeeded") is True:
-            name = body.get("customerName")
-            if not isinstance(name, str) or not name.strip():
-                raise _refuse(errors.field_required("customerName"))
-            for existing in [org.customers[customer] for customer in org.customers_by_name.get(name, [])]:
-                if not existing.get("deleted"):
-                    return existing, None  # attached by name (F-DOC)
-            given = body.get("customerAddress")
-            address: dict[str, Any] = given if isinstance(given, dict) else {}
-            created = {
-                "id": org.new_id(), "name": name, "label": name, "nipNumber": body.get("nipNumber"),
-                "emails": list(body.get("emails") or []), "phones": list(body.get("phones") or []),
-                "officeAddress": dict(address), "deleted": False, "transactionsCount": 0,
-            }  # fmt: skip
-            return created, created
-        raise _refuse(errors.field_required("customer"))
-
-    def _next_number(self, org: Organization, line: int, kind: str, mode: str) -> str:
-        today = dt.datetime.fromtimestamp(self.clock.time(), dt.UTC).date()
-        pattern = str(next(item for item in org.lines if item["id"] == line)["patterns"].get(kind, "{n}/{m}/{yyyy}"))
-        key = (line, f"{kind}:{mode}", f"{today.year}-{today.month:02d}")
-        counter = org.counters.get(key, 1)
-        while True:
-            number = pattern.format(n=counter, nnn=f"{counter:03d}", m=today.month, mm=f"{today.month:02d}",
-                                    yyyy=today.year)  # fmt: skip
-            if mode != "SALE" or number not in org.sale_numbers:
-                break
-            counter += 1
-        org.counters[key] = counter
-        return number
-
-    def _store_entry(self, org: Organization, row: Mapping[str, Any], entry: Mapping[str, Any], amounts: Any) -> None:
-        identifier = org.new_id()
-        net, vat = amounts
-        org.add_entry({
-            "id": identifier,
-            "transaction": {"id": row["id"], "transactionNumber": row["transactionNumber"], "customerName":
-                            row["customerName"]},
-            "product": _product_ref(org, entry.get("product")),
-            "name": entry["product"] if isinstance(entry.get("product"), str) else None,
-            "productCode": entry.get("productCode"),
-            "quantity": _number(entry, "quantity", Decimal(0)),
-            "unit": entry.get("unit"),
-            "unitNettoPrice": _number(entry, "unitNettoPrice", Decimal(0)),
-            "vatPercent": _number(entry, "vatPercent", Decimal(0)),
-            "discount": entry.get("discount"),
-            "nettoPrice": net,
-            "vatPrice": vat,
-            "bruttoPrice": net + vat,
-            "recordId": entry.get("recordId"),
-            "baseEntryId": entry.get("baseEntryId"),
-            "invalidRecordId": entry.get("invalidRecordId"),
-            "mode": row["mode"],
-            "type": "ACTUAL",
-        })  # fmt: skip
-
-    def _list(
-        self,
-        request: FakeRequest,
-        rows: Iterable[dict[str, Any]],
-        index: Callable[[str, str], list[dict[str, Any]] | None] | None = None,
-    ) -> Reply:
-        params = request.params
-        checks: list[Callable[[Mapping[str, Any]], bool]] = []
-        deleted_filtered = False
-        candidates: list[dict[str, Any]] | None = None
-        if not self.ignore_filters:
-            for name, value in params.multi_items():
-                if name == "filters":
-                    found = _MAG_FILTER.match(value)
-                    if found is None:
-                        raise _refuse(errors.invalid_filter(name))
-                    mag = _predicate(found["field"], "eq", found["value"])
-                    assert mag is not None
-                    checks.append(mag)
-                    continue
-                matched = _FILTER.match(name)
-                if matched is None:
-                    continue
-                deleted_filtered = deleted_filtered or matched["field"] == "deleted"
-                if index is not None and matched["op"] == "eq" and candidates is None:
-                    candidates = index(matched["field"], value)
-                predicate = _predicate(matched["field"], matched["op"], value)
-                if predicate is None:
-                    raise _refuse(errors.invalid_filter(name))
-                checks.append(predicate)
-        selected = [
-            row
-            for row in (rows if candidates is None else candidates)
-            if (deleted_filtered or not row.get("deleted")) and all(check(row) for check in checks)
-        ]
-        sort = params.get("sort") or "id"
-        selected.sort(key=lambda row: _sort_key(_lookup(row, sort)), reverse=params.get("dir") == "DESC")
-        start = max(_int(params.get("start")) or 0, 0)
-        limit = min(max(_int(params.get("limit")) or 50, 1), _MAX_LIMIT)
-        page = selected[start : start + limit]
-        return Reply.json({"data": page, "totalSize": len(selected), "sort": sort, "dir": params.get("dir") or "ASC"})
-
-
-# Module helpers: the fake's own codec.
-
-
-def _json_object(request: FakeRequest) -> dict[str, Any]:
-    try:
-        body = request.json()
-    except ValueError:
-        raise _refuse(errors.invalid_json()) from None
-    if not isinstance(body, dict):
-        raise _refuse(errors.invalid_json())
-    return body
-
-
-def _digits(value: Any) -> str:
-    return re.sub(r"\D", "", "" if value is None else str(value))
-
-
-def _unflatten(body: Mapping[str, Any]) -> dict[str, Any]:
-    """Dotted keys (``customerAddress.city``) as nested objects; nested objects kept (F-DOC §2)."""
-    result: dict[str, Any] = {}
-    for key, value in body.items():
-        _assign(result, key, _unflatten(value) if isinstance(value, dict) else value)
-    return result
-
-
-def _assign(target: dict[str, Any], key: str, value: Any) -> None:
-    parts = key.split(".")
-    for part in parts[:-1]:
-        inner = target.get(part)
-        if not isinstance(inner, dict):
-            inner = target[part] = {}
-        target = inner
-    target[parts[-1]] = value
-
-
-def _lookup(row: Mapping[str, Any], path: str) -> Any:
-    value: Any = row
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    if isinstance(value, Mapping) and "id" in value and path.count(".") == 0:
-        return value["id"]  # a reference filters by its id: customer(eq)=50
-    return value
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
-
-
-def _predicate(field: str, op: str, wanted: str) -> Callable[[Mapping[str, Any]], bool] | None:
-    """The rows a filter keeps (F-DOC §4 operators); ``None`` for an unknown operator."""
-
-    def compare(row: Mapping[str, Any], test: Callable[[Decimal, Decimal], bool]) -> bool:
-        try:
-            return test(Decimal(_text(_lookup(row, field))), Decimal(wanted))
-        except InvalidOperation:
-            return test_text(_text(_lookup(row, field)), wanted, test)
-
-    def test_text(have: str, want: str, test: Callable[[Any, Any], bool]) -> bool:
-        return bool(test(have, want))
-
-    values = wanted.split(";")
-    table: dict[str, Callable[[Mapping[str, Any]], bool]] = {
-        "eq": lambda row: _text(_lookup(row, field)) == wanted,
-        "ne": lambda row: _text(_lookup(row, field)) != wanted,
-        "contains": lambda row: wanted.casefold() in _text(_lookup(row, field)).casefold(),
-        "notContains": lambda row: wanted.casefold() not in _text(_lookup(row, field)).casefold(),
-        "in": lambda row: _text(_lookup(row, field)) in values,
-        "notin": lambda row: _text(_lookup(row, field)) not in values,
-        "gt": lambda row: compare(row, lambda a, b: a > b),
-        "ngt": lambda row: compare(row, lambda a, b: not a > b),
-        "ge": lambda row: compare(row, lambda a, b: a >= b),
-        "nge": lambda row: compare(row, lambda a, b: not a >= b),
-        "lt": lambda row: compare(row, lambda a, b: a < b),
-        "nlt": lambda row: compare(row, lambda a, b: not a < b),
-        "le": lambda row: compare(row, lambda a, b: a <= b),
-        "nle": lambda row: compare(row, lambda a, b: not a <= b),
-    }
-    return table.get(op)
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return (0, value)
-    return (1, _text(value))
-
-
-def _required(body: Mapping[str, Any], field: str) -> str:
-    value = body.get(field)
-    if value is None or value == "":
-        raise _refuse(errors.field_required(field))
-    if not isinstance(value, str):
-        raise _refuse(errors.invalid_value(field, value))
-    return value
-
-
-def _date(body: Mapping[str, Any], field: str) -> str | None:
-    value = body.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise _refuse(errors.invalid_value(field, value))
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise _refuse(errors.invalid_value(field, value)) from None
-    return value
-
-
-def _number(body: Mapping[str, Any], field: str, default: Decimal | None, where: str | None = None) -> Decimal:
-    """A number sent as a JSON number or a decimal string (F-DOC writes both)."""
-    value = body.get(field)
-    if value is None:
-        if default is None:
-            raise _refuse(errors.field_required(where or field))
-        return default
-    if isinstance(value, bool):
-        raise _refuse(errors.invalid_value(where or field, value))
-    try:
-        number = Decimal(value) if isinstance(value, (str, int, Decimal)) else None
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise _refuse(errors.invalid_value(where or field, value))
-    return number
-
-
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
-
-
-def _nested(value: Any) -> dict[str, Any] | None:
-    if isinstance(value, dict):
-        return value
-    identifier = _int(value)
-    return None if identifier is None else {"id": identifier}
-
-
-def _nested_id(value: Any) -> int | None:
-    return _int(value.get("id")) if isinstance(value, dict) else _int(value)
-
-
-def _product_ref(org: Organization, product: Any) -> dict[str, Any] | None:
-    identifier = _int(product) if not isinstance(product, str) else None
-    found = org.products.get(identifier) if identifier is not None else None
-    return None if found is None else {"id": found["id"], "name": found.get("name")}
-
-
-def _status(paid: Decimal, gross: Decimal) -> str:
-    if gross > 0 and paid >= gross:
-        return "PAID"
-    return "PARTIALLY_PAID" if paid > 0 else "NOT_PAID"
-
-
-def _default_template(kind: str) -> str:
-    return {"CORRECTION": "Faktura_korygujaca2", "RECEIPT": "Paragon"}.get(kind, "Faktura")
-
-
-def _log(
-    modification: str,
-    object_class: str,
-    object_id: int,
-    label: str,
-    prop: str = "",
-    old: Any = None,
-    new: Any = None,
-) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "deletedWith": "",
-        "modification": modification,
-        "newValueIsDictionary": False,
-        "objectClass": object_class,
-        "objectId": object_id,
-        "objectLabel": label,
-        "oldValueIsDictionary": False,
-        "property": prop,
-    }
-    if prop:
-        entry.update({"oldValueDisplay": _text(old), "newValueDisplay": _text(new)})
-    return entry
