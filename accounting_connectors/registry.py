@@ -55,29 +55,29 @@ BUILTIN: tuple[Builtin, ...] = (
         "accounting_connectors.connectors.smartbill:SmartBill",
         "accounting_connectors.testing.smartbill:SmartBillFake",
     ),
-    Builtin("oblio", "accounting_connectors.connectors.oblio:Oblio", "accounting_connectors.testing.oblio:OblioFake"),
-    Builtin(
-        "infakt", "accounting_connectors.connectors.infakt:InFakt", "accounting_connectors.testing.infakt:InFaktFake"
-    ),
-    Builtin(
-        "ifirma", "accounting_connectors.connectors.ifirma:IFirma", "accounting_connectors.testing.ifirma:IFirmaFake"
-    ),
-    Builtin(
-        "wfirma", "accounting_connectors.connectors.wfirma:WFirma", "accounting_connectors.testing.wfirma:WFirmaFake"
-    ),
     Builtin(
         "fakturowo",
         "accounting_connectors.connectors.fakturowo:Fakturowo",
         "accounting_connectors.testing.fakturowo:FakturowoFake",
     ),
     Builtin(
+        "firmao", "accounting_connectors.connectors.firmao:Firmao", "accounting_connectors.testing.firmao:FirmaoFake"
+    ),
+    Builtin(
+        "ifirma", "accounting_connectors.connectors.ifirma:IFirma", "accounting_connectors.testing.ifirma:IFirmaFake"
+    ),
+    Builtin(
+        "infakt", "accounting_connectors.connectors.infakt:InFakt", "accounting_connectors.testing.infakt:InFaktFake"
+    ),
+    Builtin(
+        "wfirma", "accounting_connectors.connectors.wfirma:WFirma", "accounting_connectors.testing.wfirma:WFirmaFake"
+    ),
+    Builtin(
         "fakturownia",
         "accounting_connectors.connectors.fakturownia:Fakturownia",
         "accounting_connectors.testing.fakturownia:FakturowniaFake",
     ),
-    Builtin(
-        "firmao", "accounting_connectors.connectors.firmao:Firmao", "accounting_connectors.testing.firmao:FirmaoFake"
-    ),
+    Builtin("oblio", "accounting_connectors.connectors.oblio:Oblio", "accounting_connectors.testing.oblio:OblioFake"),
 )
 """The built-in providers, in the order of the product table."""
 
@@ -134,8 +134,6 @@ def fake_class(name: str) -> type[FakeProvider]:
         raise ConfigurationError(f"no built-in fake for {name!r}; built-in: {', '.join(builtin_providers())}")
     loaded: type[FakeProvider] = _load(entry.fake)
     return loaded
-
-
 
 
 def _split(settings: Mapping[str, Any] | None, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
