@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import EntryPoint
 from typing import Any, ClassVar
 
+import attrs
 import pytest
 
 import accounting_connectors as ac
@@ -13,16 +14,22 @@ from accounting_connectors.capabilities import Capabilities, Capability, Entry, 
 from accounting_connectors.provider import Provider
 
 
+@attrs.frozen(kw_only=True)
+class PluggedSettings:
+    """A plugin's settings."""
+
+    api_key: str = ""
+    """Its key."""
+
+
 class Plugged(Provider):
     """A third-party provider, as another package would ship it."""
 
     name: ClassVar[str] = "plugged"
+    settings_class: ClassVar[type[Any]] = PluggedSettings
     capabilities: ClassVar[Capabilities] = Capabilities(
         "plugged", {Capability.SEND_INVOICE: Entry(Support.SUPPORTED, "a | pipe & <tag>")}
     )
-
-    def __init__(self, **settings: Any) -> None:
-        self.settings = settings
 
     def credential_fingerprint(self) -> str:
         return "plugged"
@@ -41,9 +48,11 @@ def test_builtin_providers_are_listed() -> None:
 def test_entry_point_plugins_are_found_and_connectable(plugin: None) -> None:
     assert "plugged" in ac.providers()
     assert ac.providers() == sorted(ac.providers())
-    client = ac.connect("plugged", api_key="k")
+    client = ac.connect("plugged", {"api_key": "k"})
     assert isinstance(client.provider, Plugged)
-    assert client.provider.settings == {"api_key": "k"}
+    assert client.provider.settings == PluggedSettings(api_key="k")
+    with pytest.raises(ac.ConfigurationError, match="unknown setting api_kye for plugged; valid settings: api_key"):
+        ac.connect("plugged", {"api_kye": "k"})
     assert isinstance(ac.connect_async("plugged"), ac.AsyncClient)
 
 
@@ -85,6 +94,6 @@ def test_unlisted_capabilities_are_not_implemented() -> None:
 
 def test_unsupported_operations_explain_themselves() -> None:
     with pytest.raises(ac.UnsupportedOperation, match="send_receipt is not implemented for plugged") as caught:
-        Plugged().send_receipt(None)  # type: ignore[arg-type]
+        Plugged(PluggedSettings()).send_receipt(None)  # type: ignore[arg-type]
     assert caught.value.provider == "plugged"
     assert caught.value.retry_safe
