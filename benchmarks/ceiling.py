@@ -4,8 +4,10 @@ For any built-in provider: exports N copies of the demo invoice (each its own re
 through ``AsyncExporter.export_many`` to the provider's fake, in process, with the
 provider's documented limits on both sides, on a :class:`VirtualClock` (concurrent
 waits overlap as real ones would, at no real cost). Prints, for the binding limit, the
-calls it counted per window as a share of what it allows, and the penalties the fake
-imposed (must be 0).
+calls it counted as a share of the most it allows over the run (``calls`` in any window:
+``calls * (elapsed / window + 1)``), and the penalties the fake imposed (must be 0).
+Scoped limits are counted by HTTP method (a POST is a create or a write), so a token
+request counts as a create here.
 
 Run: ``python benchmarks/ceiling.py --provider smartbill --documents 2000`` (or
 ``--provider all``).
@@ -66,7 +68,8 @@ def measure(name: str, documents: int, workers: int) -> tuple[float, int, float]
     shares = []
     for limit in provider.rate_limits:
         counted = sum(1 for request in fake.requests if _counts(limit, request))
-        shares.append(counted / max(elapsed, 1e-9) / (limit.calls / limit.per_seconds))
+        # At most `calls` in any window: over `elapsed` seconds, calls * (elapsed / window + 1).
+        shares.append(counted / (limit.calls * (elapsed / limit.per_seconds + 1)))
     return max(shares, default=0.0), fake.penalties, elapsed
 
 
