@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
@@ -21,7 +22,7 @@ from accounting_connectors.capabilities import Capability, Support
 from accounting_connectors.connectors.fakturowo import Fakturowo, FakturowoSettings, NotAPdf, codes, wire
 from accounting_connectors.limits import RateLimit
 from accounting_connectors.money import TotalsMethod, document_totals
-from accounting_connectors.testing.clock import FakeClock
+from accounting_connectors.testing.clock import FakeClock, VirtualClock
 from accounting_connectors.testing.fakturowo import DEMO_API_ID, DEMO_SELLER_NIP, FakturowoFake, messages
 from accounting_connectors.testing.faults import Fault
 from accounting_connectors.testing.wire import FakeRequest, Reply
@@ -137,6 +138,7 @@ def test_lines_go_only_as_numbered_fields_utf8_without_api_kodowanie(connect: An
     assert form["produkt_nazwa_1"] == "Produkt A (SKU-1)"  # no SKU field: appended as FO-PHP does
     assert form["dokument_data_w"] == "15-01-2026" and form["dokument_termin"] == "14"
     assert form["dokument_dostep"] == "1" and form["dokument_zamowienie"] == "order-1001"
+    assert form["dokument_status"] == "0"  # unpaid, said explicitly as in the sheet's example (§4)
 
 
 def test_the_key_goes_in_the_form_never_in_a_url(connect: Any, fake: FakturowoFake) -> None:
@@ -307,6 +309,21 @@ def test_configured_codes_extend_the_tables(connect: Any, fake: FakturowoFake) -
     assert "BLIK" in [payment_type.name for payment_type in conn.list_payment_types()]
 
 
+def test_every_code_list_can_be_configured(connect: Any, fake: FakturowoFake) -> None:
+    # §17.1: every numeric code list (dokument_rodzaj, dokument_zaplata, produkt_jm, dokument_waluta,
+    # dokument_jezyk) is UNCERTAIN, so each is a configurable mapping over the sheet's defaults.
+    conn = connect(language_codes={"EN": "1"}, currency_codes={"eur": "1"}, document_kind_codes={"invoice": "62"})
+    conn.send_invoice(invoice(language="en", currency="EUR"))
+    (form,) = issue_posts(fake)
+    assert (form["dokument_jezyk"], form["dokument_waluta"], form["dokument_rodzaj"]) == ("1", "1", "62")
+    transport, seen = answering(b"0\nNieznana waluta\n")
+    with pytest.raises(ac.ProviderValidationError):
+        connect(transport=transport, currency_codes={"ARS": "36"}).send_invoice(invoice(currency="ARS"))
+    assert dict(form_of(seen[0]))["dokument_waluta"] == "36"
+    with pytest.raises(ac.ConfigurationError, match="invoice and receipt"):
+        connect(document_kind_codes={"correction": "7"})
+
+
 @pytest.mark.parametrize(
     ("operation", "arguments"),
     [
@@ -420,12 +437,35 @@ def test_a_reset_before_sending_is_retried_and_issues_once(connect: Any, fake: F
     assert len(fake.dropped_requests) == 1 and len(fake.documents) == 1 and sent.external_id == fake.documents[0].id
 
 
-def test_a_refused_concurrent_call_is_a_refusal(connect: Any, fake: FakturowoFake, clock: FakeClock) -> None:
-    # Another process on the same account called a moment ago: Fakturowo answers 0.
+def test_a_refused_concurrent_call_is_a_refusal() -> None:
+    # Another process on the same account is mid-call (its answer not out yet): Fakturowo answers 0.
+    clock = VirtualClock()
+    fake = FakturowoFake.demo(clock=clock)
+
+    async def main() -> tuple[httpx.Response, BaseException | ac.SentDocument]:
+        async with (
+            httpx.AsyncClient(transport=fake) as other,
+            ac.connect_async("fakturowo", transport=fake, clock=clock, **SETTINGS) as conn,
+        ):
+            theirs, mine = await asyncio.gather(
+                other.post(ENDPOINT, data={"api_id": DEMO_API_ID, "api_zadanie": "3"}),
+                conn.send_invoice(invoice()),
+                return_exceptions=True,
+            )
+        assert isinstance(theirs, httpx.Response)
+        return theirs, mine
+
+    theirs, mine = clock.run(main())
+    assert theirs.text.startswith("1\n")
+    assert isinstance(mine, ac.ProviderValidationError) and "synchronicznie" in mine.message
+    assert fake.documents == [] and fake.penalties == 1
+
+
+def test_a_client_that_waits_for_each_answer_is_never_refused(connect: Any, fake: FakturowoFake) -> None:
+    # FO-DOC asks only that calls be synchronous; a plain client calling right after an answer passes.
     httpx.Client(transport=fake).post(ENDPOINT, data={"api_id": DEMO_API_ID, "api_zadanie": "3"})
-    with pytest.raises(ac.ProviderValidationError, match="synchronicznie"):
-        connect().send_invoice(invoice())
-    assert fake.documents == []
+    sent = connect().send_invoice(invoice())
+    assert sent.external_id == fake.documents[0].id and fake.penalties == 0
 
 
 # PDFs.
@@ -531,6 +571,18 @@ def test_key_rotation_keeps_the_account_and_its_numbering(driver: str, fake: Fak
     finally:
         first.close()
         second.close()
+
+
+def test_one_account_through_either_host_shares_one_limiter() -> None:
+    # §1: www.fakturowo.pl and konto.fakturowo.pl both serve the API; §13: one call in flight per account.
+    www = Fakturowo(FakturowoSettings(api_id="k1", seller_nip=DEMO_SELLER_NIP, seller_name="X"))
+    konto = Fakturowo(
+        FakturowoSettings(
+            api_id="k2", seller_nip=DEMO_SELLER_NIP, seller_name="X", base_url="https://konto.fakturowo.pl/api"
+        )
+    )
+    other = Fakturowo(FakturowoSettings(api_id="k1", seller_nip="5252344078", seller_name="Y"))
+    assert www.credential_fingerprint() == konto.credential_fingerprint() != other.credential_fingerprint()
 
 
 def test_a_hub_issues_for_several_merchants(driver: str, fake: FakturowoFake, clock: FakeClock) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 import accounting_connectors as ac
 from accounting_connectors.registry import fake_class
-from accounting_connectors.testing.clock import FakeClock
+from accounting_connectors.testing.clock import FakeClock, VirtualClock
 from accounting_connectors.testing.fakturowo import DEMO_API_ID, DEMO_SELLER_NIP, FakturowoFake, messages
 from accounting_connectors.testing.faults import Fault
 
@@ -37,7 +37,7 @@ def http(fake: FakturowoFake) -> Iterator[httpx.Client]:
 
 
 def call(http: httpx.Client, clock: FakeClock, fields: dict[str, str], **kwargs: Any) -> list[str]:
-    """POST ``fields`` with the demo key, 0.5 s after the previous call (the fake's one-call rule)."""
+    """POST ``fields`` with the demo key, 0.5 s after the previous call (the sheet's advice, §13)."""
     clock.advance(0.5)
     response = http.post(API, data={"api_id": DEMO_API_ID, **fields}, **kwargs)
     assert response.status_code == 200
@@ -151,6 +151,9 @@ def test_get_with_the_fields_in_the_query_works_for_testing(http: httpx.Client, 
         ({"dokument_waluta": "36"}, messages.BAD_VALUE.format(field="dokument_waluta", value="36")),
         ({"dokument_rodzaj": "99"}, messages.BAD_VALUE.format(field="dokument_rodzaj", value="99")),
         ({"nabywca_nazwa": ""}, messages.MISSING.format(field="nabywca_nazwa")),
+        # Every date is DD-MM-YYYY (§1), the payment date too; the due term is a number of days (§6).
+        ({"dokument_data_p": "2026-11-20"}, messages.BAD_VALUE.format(field="dokument_data_p", value="2026-11-20")),
+        ({"dokument_termin": "14 dni"}, messages.BAD_VALUE.format(field="dokument_termin", value="14 dni")),
     ],
 )
 def test_refusals_are_zero_and_a_polish_text_under_200(
@@ -180,10 +183,6 @@ def test_numbering_per_kind_and_month_and_own_numbers(
     call(http, clock, {**base, "dokument_data_w": "02-12-2026"})
     call(http, clock, {**base, "dokument_rodzaj": "20"})
     call(http, clock, {**base, "dokument_numer": "WŁASNY/1"})
-    assert call(http, clock, {**base, "dokument_numer": "WŁASNY/1"})[:2] == [
-        "0",
-        messages.DUPLICATE_NUMBER.format(number="WŁASNY/1"),
-    ]
     assert [document.number for document in fake.documents] == [
         "FV 1/11/2026",
         "FV 1/12/2026",
@@ -192,6 +191,16 @@ def test_numbering_per_kind_and_month_and_own_numbers(
     ]
     assert [document.kind for document in fake.documents] == ["invoice", "invoice", "receipt", "invoice"]
     assert len({document.id for document in fake.documents}) == 4
+
+
+def test_no_duplicate_guard_a_repeated_own_number_is_issued_again(
+    http: httpx.Client, clock: FakeClock, fake: FakturowoFake
+) -> None:
+    # §14: "No duplicate guard". A resent document is a second document, own number or not.
+    base = {**ISSUE, **line("_1", "A", "1.00"), "dokument_numer": "WŁASNY/1"}
+    first, second = call(http, clock, base), call(http, clock, base)
+    assert first[0] == second[0] == "1" and first[1] != second[1]
+    assert [document.number for document in fake.documents] == ["WŁASNY/1", "WŁASNY/1"]
 
 
 def test_receipts_need_no_buyer(http: httpx.Client, clock: FakeClock, fake: FakturowoFake) -> None:
@@ -257,20 +266,44 @@ def test_pobierz_serves_the_accounts_pdf_only(http: httpx.Client, clock: FakeClo
     assert refused.text.split("\n")[:2] == ["0", messages.NOT_FOUND]
 
 
-def test_a_second_call_while_one_is_in_flight_is_refused(
-    http: httpx.Client, clock: FakeClock, fake: FakturowoFake
-) -> None:
+def test_a_second_call_while_one_is_in_flight_is_refused() -> None:
+    clock = VirtualClock()
+    fake = FakturowoFake(clock=clock)
     other = fake.add_account("5252344078", "Kowalski Sp. z o.o.")
-    assert call(http, clock, {"api_zadanie": "3"})[0] == "1"
-    busy = http.post(API, data={"api_id": DEMO_API_ID, "api_zadanie": "3"})
-    assert busy.status_code == 200 and busy.text.split("\n")[:2] == ["0", messages.CONCURRENT]
+
+    async def main() -> list[str]:
+        async with httpx.AsyncClient(transport=fake) as http:
+            answers = await asyncio.gather(
+                http.post(API, data={"api_id": DEMO_API_ID, "api_zadanie": "3"}),
+                http.post(API, data={"api_id": DEMO_API_ID, "api_zadanie": "3"}),  # sent before the first's answer
+                http.post(API, data={"api_id": other, "api_zadanie": "3"}),  # another account is not busy
+            )
+            # Once the answer is out, the account is free again at once: calling synchronously is enough.
+            answers.append(await http.post(API, data={"api_id": DEMO_API_ID, "api_zadanie": "3"}))
+        assert all(answer.status_code == 200 for answer in answers)
+        return [answer.text for answer in answers]
+
+    first, busy, theirs, after = clock.run(main())
+    assert first.startswith("1\n") and theirs.startswith("1\n") and after.startswith("1\n")
+    assert busy.split("\n")[:2] == ["0", messages.CONCURRENT]
     assert fake.penalties == 1
-    # Another account is not busy; and the first is free again 0.5 s later.
-    assert http.post(API, data={"api_id": other, "api_zadanie": "3"}).text.startswith("1\n")
-    clock.advance(0.5)
-    assert http.post(API, data={"api_id": DEMO_API_ID, "api_zadanie": "3"}).text.startswith("1\n")
     # Document links are not API calls and are never refused.
-    assert http.get("https://www.fakturowo.pl/dokument/x").status_code == 404
+    with httpx.Client(transport=fake) as http:
+        assert http.get("https://www.fakturowo.pl/dokument/x").status_code == 404
+
+
+def test_synchronous_peers_pass_whatever_their_spacing(clock: FakeClock, fake: FakturowoFake) -> None:
+    # FO-DOC asks only for synchronous calls: wait for each answer. FO-LIST's TS sync waits
+    # 300 ms between list pages; no sheet source spaces calls further, and a client may call
+    # again the moment it has its answer.
+    with httpx.Client(transport=fake) as http:
+        for index in range(3):
+            answer = http.post(API, data={"api_id": DEMO_API_ID, "api_zadanie": "3", "p": "1"})
+            assert answer.text.startswith("1\n")
+            clock.advance(0.3 if index == 0 else 0.0)
+        issued = http.post(API, data={"api_id": DEMO_API_ID, **ISSUE, **line("_1", "A", "1.00")})
+        assert issued.text.startswith("1\n")
+    assert fake.penalties == 0 and len(fake.documents) == 1
 
 
 def test_key_rotation(http: httpx.Client, clock: FakeClock, fake: FakturowoFake) -> None:

@@ -153,6 +153,19 @@ class Fakturowo(Provider):
         self._units = {**{name: code.value for name, code in codes.UNIT_CODES.items()}, **settings.unit_codes}
         self._payments = {**{name: code.value for name, code in codes.PAYMENT_CODES.items()}, **settings.payment_codes}
         self._payment_types = [PaymentType(name=name) for name in self._payments]
+        # Every code list is UNCERTAIN, so each one can be overridden (§17.1).
+        self._kinds = {
+            **{kind: code.value for kind, code in codes.DOCUMENT_KINDS.items()},
+            **settings.document_kind_codes,
+        }
+        self._currencies = {
+            **{currency: code.value for currency, code in codes.CURRENCY_CODES.items()},
+            **{currency.strip().upper(): code for currency, code in settings.currency_codes.items()},
+        }
+        self._languages = {
+            **{language: code.value for language, code in codes.LANGUAGE_CODES.items()},
+            **{language.strip().lower(): code for language, code in settings.language_codes.items()},
+        }
 
     def __repr__(self) -> str:
         return f"Fakturowo(seller_nip={self.settings.seller_nip!r}, base_url={self.settings.base_url!r})"
@@ -160,8 +173,13 @@ class Fakturowo(Provider):
     # What the drivers ask.
 
     def credential_fingerprint(self) -> str:
-        """The account, not the key: one call at a time holds per account, whichever key is used."""
-        return credential_fingerprint("fakturowo", self._endpoint, self.settings.seller_nip)
+        """The account, not the key: one call at a time holds per account (§13).
+
+        Neither the key nor the host is part of it: two keys of one account, or the same
+        account reached through ``www.fakturowo.pl`` and ``konto.fakturowo.pl`` (both in
+        production use, §1), share one limiter.
+        """
+        return credential_fingerprint("fakturowo", self.settings.seller_nip)
 
     def account(self) -> str:
         """The issuing company's NIP (the ``seller_nip`` setting)."""
@@ -379,12 +397,15 @@ class Fakturowo(Provider):
         totals = document_totals(
             invoice.lines, prices_include_vat=invoice.prices_include_vat, method=TotalsMethod.PER_RATE
         ).total
-        fields = self._head(codes.DOCUMENT_KINDS["invoice"], invoice.number, invoice.issue_date, invoice.sale_date)
+        fields = self._head(self._kinds["invoice"], invoice.number, invoice.issue_date, invoice.sale_date)
         fields += self._currency_and_language(invoice.currency, invoice.language)
         payment = invoice.payment
         if payment is None:
             fields += [("dokument_zaplata", self._payment_code(self.settings.payment_method, "payment_method"))]
             fields += [("dokument_pokaz_zaplata", "1")]
+            # Unpaid said explicitly, as the sheet's example does (§4): Fakturowo's default for a
+            # missing dokument_status is not documented (§6), and payment_method may be a "paid by" code.
+            fields += [("dokument_status", codes.PAYMENT_STATUS["unpaid"].value)]
         else:
             if payment.amount > totals.gross:
                 raise ValidationError("payment.amount", f"{payment.amount} is more than the invoice's {totals.gross}")
@@ -414,7 +435,7 @@ class Fakturowo(Provider):
         totals = document_totals(
             receipt.lines, prices_include_vat=receipt.prices_include_vat, method=TotalsMethod.PER_RATE
         ).total
-        fields = self._head(codes.DOCUMENT_KINDS["receipt"], receipt.number, receipt.issue_date, None)
+        fields = self._head(self._kinds["receipt"], receipt.number, receipt.issue_date, None)
         fields += self._currency_and_language(receipt.currency, receipt.language)
         fields += [
             ("dokument_zaplata", self._payment_code(receipt.payment_method, "payment_method")),
@@ -428,11 +449,11 @@ class Fakturowo(Provider):
         fields += self._lines_and_notes(receipt.lines, receipt.prices_include_vat, receipt.notes, receipt=True)
         return fields
 
-    def _head(self, kind: Code, number: str | None, issued: dt.date, sold: dt.date | None) -> list[tuple[str, str]]:
+    def _head(self, kind: str, number: str | None, issued: dt.date, sold: dt.date | None) -> list[tuple[str, str]]:
         fields = [
             ("api_zadanie", codes.TASKS["issue"].value),
             ("dokument_dostep", "1"),
-            ("dokument_rodzaj", kind.value),
+            ("dokument_rodzaj", kind),
         ]
         if number is not None:
             if not number.strip():
@@ -451,18 +472,19 @@ class Fakturowo(Provider):
             ]
         return fields
 
-    @staticmethod
-    def _currency_and_language(currency: str, language: str | None) -> list[tuple[str, str]]:
-        currency_code = codes.CURRENCY_CODES.get(currency)
+    def _currency_and_language(self, currency: str, language: str | None) -> list[tuple[str, str]]:
+        currency_code = self._currencies.get(currency)
         if currency_code is None:
-            raise ValidationError("currency", f"{currency} is not in Fakturowo's currency table")
-        fields = [("dokument_waluta", currency_code.value)]
+            raise ValidationError("currency", f"{currency} is not in Fakturowo's currency table (add currency_codes)")
+        fields = [("dokument_waluta", currency_code)]
         if language is not None:
-            language_code = codes.LANGUAGE_CODES.get(language.lower())
+            language_code = self._languages.get(language.lower())
             if language_code is None:
-                known = ", ".join(codes.LANGUAGE_CODES)
-                raise ValidationError("language", f"{language!r} has no known dokument_jezyk code (known: {known})")
-            fields += [("dokument_jezyk", language_code.value)]
+                known = ", ".join(sorted(self._languages))
+                raise ValidationError(
+                    "language", f"{language!r} has no known dokument_jezyk code (known: {known}; add language_codes)"
+                )
+            fields += [("dokument_jezyk", language_code)]
         return fields
 
     @staticmethod
@@ -492,6 +514,7 @@ class Fakturowo(Provider):
                 ("nabywca_nip", party.tax_id.strip()),
             ]
         else:
+            # UNCERTAIN split (§5.2 names the two fields only): the last word is the surname.
             first, _, last = party.name.strip().rpartition(" ")
             fields = [("nabywca_osoba", codes.BUYER_KINDS["person"].value)]
             if first.strip():

@@ -9,8 +9,8 @@ from typing import Any, Required
 import attrs
 
 from ...errors import ConfigurationError
-from ...provider import base_url
 from ...options import ConnectOptions
+from ...provider import base_url
 
 __all__ = ["BASE_URL", "MIN_SPACING", "FakturowoArgs", "FakturowoSettings", "normalise_nip"]
 
@@ -60,6 +60,14 @@ def _code_map(value: Mapping[str, str] | None) -> dict[str, str]:
     return mapping
 
 
+def _kind_map(value: Mapping[str, str] | None) -> dict[str, str]:
+    mapping = _code_map(value)
+    unknown = sorted(set(mapping) - {"invoice", "receipt"})
+    if unknown:
+        raise ConfigurationError(f"fakturowo document_kind_codes takes invoice and receipt, not {unknown}")
+    return mapping
+
+
 def _api_url(value: str) -> str:
     # base_url() checks https (http only on loopback); the endpoint itself has no trailing slash.
     return base_url(value).rstrip("/")
@@ -102,6 +110,14 @@ class FakturowoSettings:
     """``produkt_jm`` codes by unit text, added to or overriding the built-in ``szt.``/``usł.``."""
     payment_codes: Mapping[str, str] = attrs.field(factory=dict, converter=_code_map, hash=False)
     """``dokument_zaplata`` codes by payment-type name, added to or overriding the 2019 list."""
+    document_kind_codes: Mapping[str, str] = attrs.field(factory=dict, converter=_kind_map, hash=False)
+    """``dokument_rodzaj`` of ``invoice`` and ``receipt``, overriding the 2019 list's ``0`` and
+    ``20`` (every code list is configurable, §17.1)."""
+    currency_codes: Mapping[str, str] = attrs.field(factory=dict, converter=_code_map, hash=False)
+    """``dokument_waluta`` codes by ISO 4217 code, added to or overriding FO-CS's table (§5.1, §17.1)."""
+    language_codes: Mapping[str, str] = attrs.field(factory=dict, converter=_code_map, hash=False)
+    """``dokument_jezyk`` codes by two-letter language code, added to or overriding the only
+    attested one, ``pl`` = ``0`` (§5.1, §17.1)."""
     exemption_basis_code: str | None = attrs.field(default=None, validator=_optional_text)
     """``dokument_rodzaj_podstawa_zw``: the VAT-exemption basis code sent with ``zw`` lines
     (FO-PHP sends 3)."""
@@ -126,5 +142,8 @@ class FakturowoArgs(ConnectOptions, total=False):
     payment_method: str
     unit_codes: Mapping[str, str]
     payment_codes: Mapping[str, str]
+    document_kind_codes: Mapping[str, str]
+    currency_codes: Mapping[str, str]
+    language_codes: Mapping[str, str]
     exemption_basis_code: str | None
     exemption_basis: str | None

@@ -41,9 +41,6 @@ NO_PRICE = "Brak ceny produktu: produkt_cena_netto albo produkt_wartosc_brutto (
 NO_EXEMPTION_BASIS = "Dla stawki zw podaj podstawę zwolnienia z VAT (dokument_podstawa_zw)."
 """A ``zw`` line on an invoice without the exemption basis (§5.1, §6)."""
 
-DUPLICATE_NUMBER = "Dokument o numerze {number} już istnieje."
-"""An own ``dokument_numer`` already used in the account for that kind."""
-
 NOT_FOUND = "Nie znaleziono dokumentu."
 """``pobierz`` of a document that is not the account's."""
 

@@ -139,7 +139,9 @@ CASE = ProviderCase(
         payment_method="cash",
     ),
     fields=FIELDS,
-    settings={"receipts": True},
+    # base_url spelled out (it is the default): the endpoint is /api under the host the fake
+    # serves, so the loopback test finds the API path from it.
+    settings={"receipts": True, "base_url": "https://www.fakturowo.pl/api"},
     exercises={
         Capability.EXTERNAL_NUMBERING: _own_number,
         Capability.DOCUMENT_LINK: _document_link,
