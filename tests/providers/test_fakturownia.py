@@ -898,3 +898,175 @@ def test_the_connect_overload_catches_misspelt_settings(tmp_path: Path) -> None:
     out, err, _ = mypy_api.run(["--strict", "--no-error-summary", "--cache-dir", str(tmp_path / "cache"), str(source)])
     errors = {line.split(":")[1] for line in out.splitlines() if ": error:" in line}
     assert errors == {"3", "5"}, out + err
+
+
+# ------------------------------------------------------------------ review fixes
+
+
+def test_a_bank_payment_whose_answer_is_lost_is_not_recorded_twice(connect: Any, fake: FakturowniaFake) -> None:
+    """A bank payment is a create without an ``oid``: never resent blindly (§11, §13)."""
+    conn = connect(payment_records=True)
+    sent = conn.send_invoice(invoice())
+    fake.inject(Fault.TIMEOUT_AFTER_COMMIT, "banking/payments.json", method="POST")
+    recorded = conn.record_payment(sent, ac.Payment(method="transfer", amount="54.48"))
+    assert len(fake.account().payments) == 1 and fake.documents[0].paid == Decimal("54.48")
+    assert recorded.kind is ac.DocumentKind.PAYMENT
+    posted = [r for r in fake.requests if r.url.path == "/banking/payments.json"]
+    assert len(posted) == 1
+
+
+def test_a_bank_payment_lost_before_commit_is_sent_again_after_reading_back(
+    connect: Any, fake: FakturowniaFake
+) -> None:
+    conn = connect(payment_records=True)
+    sent = conn.send_invoice(invoice())
+    fake.inject(Fault.TIMEOUT_BEFORE_COMMIT, "banking/payments.json", method="POST")
+    conn.record_payment(sent, ac.Payment(method="transfer", amount="54.48"))
+    assert len(fake.account().payments) == 1 and fake.documents[0].paid == Decimal("54.48")
+
+
+def test_a_bank_payment_lost_twice_is_ambiguous_not_doubled(connect: Any, fake: FakturowniaFake) -> None:
+    conn = connect(payment_records=True)
+    sent = conn.send_invoice(invoice())
+    fake.inject(Fault.TIMEOUT_BEFORE_COMMIT, "banking/payments.json", method="POST", times=2)
+    with pytest.raises(ac.AmbiguousOutcome) as caught:
+        conn.record_payment(sent, ac.Payment(method="transfer", amount="54.48"))
+    assert caught.value.retry_safe and fake.account().payments == []
+
+
+def test_a_correction_of_exempt_lines_carries_exempt_tax_kind(connect: Any, fake: FakturowniaFake) -> None:
+    """KSeF refuses ``zw`` lines without ``exempt_tax_kind`` on every document (carried-over §1.3)."""
+    fake.add_account("ksef", "ksef-token", ksef=True)
+    conn = connect(account="ksef", api_token="ksef-token", exempt_tax_kind="art. 43 ust. 1 pkt 37")
+    line = ac.Line(name="Usługa", quantity=2, unit="h", unit_price="100", vat=ac.VatRate.special(ac.VatKind.EXEMPT))
+    original = invoice(lines=[line])
+    sent = conn.send_invoice(original)
+    made = conn.send_correction(
+        ac.Correction.full_reversal(
+            reference="ORDER-1001", original=original, original_document=sent, reason="Zwrot", issue_date="2026-01-20"
+        )
+    )
+    body = body_of(posts(fake)[1])["invoice"]
+    assert body["exempt_tax_kind"] == "art. 43 ust. 1 pkt 37" and made.kind is ac.DocumentKind.CORRECTION
+
+
+def test_a_correction_of_reverse_charge_lines_keeps_reverse_charge(connect: Any, fake: FakturowniaFake) -> None:
+    conn = connect()
+    line = ac.Line(name="A", quantity=1, unit="h", unit_price="100", vat=ac.VatRate.special(ac.VatKind.REVERSE_CHARGE))
+    original = invoice(lines=[line])
+    sent = conn.send_invoice(original)
+    conn.send_correction(
+        ac.Correction.full_reversal(
+            reference="ORDER-1001", original=original, original_document=sent, reason="Zwrot", issue_date="2026-01-20"
+        )
+    )
+    body = body_of(posts(fake)[1])["invoice"]
+    assert body["reverse_charge"] is True and body["positions"][0]["tax"] == "oo"
+
+
+@pytest.mark.parametrize(("language", "lang"), [("PL", "pl"), ("cs", "cz"), ("zh", "cn"), ("EN", "en"), ("el", "el")])
+def test_lang_is_one_of_fakturownias_codes(connect: Any, fake: FakturowniaFake, language: str, lang: str) -> None:
+    """Fakturownia writes Czech ``cz`` and Chinese ``cn`` (carried-over §1.3)."""
+    connect().send_invoice(invoice(language=language))
+    assert body_of(posts(fake)[0])["invoice"]["lang"] == lang
+
+
+def test_a_language_fakturownia_does_not_print_is_refused_before_any_request(
+    connect: Any, fake: FakturowniaFake
+) -> None:
+    with pytest.raises(ac.ValidationError, match="language"):
+        connect().send_invoice(invoice(language="pt"))
+    with pytest.raises(ac.ValidationError, match="language"):
+        connect().send_receipt(receipt(language="sv"))
+    assert fake.request_count == 0
+
+
+def test_stock_without_a_warehouse_is_refused_before_any_request(connect: Any, fake: FakturowniaFake) -> None:
+    """Stock moves by ``product_id`` with ``warehouse_id`` (§12): without a warehouse it would not move."""
+    line = ac.Line(name="Produkt A", quantity=3, unit="szt", unit_price="100", vat=ac.VatRate.of(23), sku="SKU-1")
+    with pytest.raises(ac.ValidationError, match="warehouse"):
+        connect().send_invoice(invoice(lines=[line], use_stock=True))
+    assert fake.request_count == 0
+
+
+def test_the_documented_field_list_names_the_right_sections() -> None:
+    from ..conformance.cases.fakturownia import FIELDS
+
+    expected = {
+        "additional_params": "§8",
+        "calculating_strategy": "§5.1",
+        "corrected_content_before": "carried-over §1.7",
+        "buyer_mobile_phone": "carried-over §1.7",
+        "additional_info_desc": "carried-over §1.6",
+        "use_prices_from_price_lists": "carried-over §1.6",
+        "price_list_id": "carried-over §1.6",
+        "?api_token": "§1",
+        "?income": "carried-over §1.2",
+        "?search_date_type": "carried-over §1.2",
+        "?update_buyer_email": "carried-over §1.2",
+        "?include": "carried-over §1.2",
+        "?name": "carried-over §1.2",
+        "?shortcut": "carried-over §1.2",
+        "?tax_no": "§3",
+    }
+    assert {name: FIELDS[name].removeprefix("fakturownia.md ") for name in expected} == expected
+
+
+def test_the_series_listed_for_an_account_without_departments_can_be_used(connect: Any, fake: FakturowniaFake) -> None:
+    """No departments: the one listed series, ``default``, is the account's own company data (§7)."""
+    fake.add_account("plain", "plain-token")
+    conn = connect(account="plain", api_token="plain-token")
+    [series] = conn.list_series()
+    sent = conn.send_invoice(invoice(series=series.name))
+    assert "department_id" not in body_of(posts(fake)[0])["invoice"] and sent.number == "1/01/2026"
+    receipt_sent = conn.send_receipt(receipt(series=series.name))
+    assert receipt_sent.kind is ac.DocumentKind.RECEIPT
+
+
+def test_bulk_export_keeps_at_most_two_requests_in_flight(fake: FakturowniaFake, fake_clock: FakeClock) -> None:
+    """UNCERTAIN (§13): at most two requests in flight. The kit has no in-flight cap, so the
+    exporter sends Fakturownia documents one after another whatever its ``max_concurrency``."""
+    conn = ac.connect("fakturownia", account="demo", api_token=TOKEN, transport=fake, clock=fake_clock)
+    assert conn.one_document_at_a_time and Fakturownia.one_document_at_a_time
+
+
+def test_a_paid_amount_whose_answers_are_all_lost_is_read_back(connect: Any, fake: FakturowniaFake) -> None:
+    """The PUT is retried (it is absolute), but once retries run out the caller would record the
+    payment again on top of itself: the invoice is read back instead (§11 "Confirm")."""
+    conn = connect()
+    sent = conn.send_invoice(invoice())
+    fake.inject(Fault.TIMEOUT_AFTER_COMMIT, f"invoices/{sent.external_id}.json", method="PUT", times=None)
+    recorded = conn.record_payment(sent, ac.Payment(method="transfer", amount="54.48"))
+    assert recorded.kind is ac.DocumentKind.PAYMENT and fake.documents[0].paid == Decimal("54.48")
+
+
+def test_a_paid_amount_that_never_arrived_is_retry_safe(connect: Any, fake: FakturowniaFake) -> None:
+    conn = connect()
+    sent = conn.send_invoice(invoice())
+    fake.inject(Fault.TIMEOUT_BEFORE_COMMIT, f"invoices/{sent.external_id}.json", method="PUT", times=None)
+    with pytest.raises(ac.AccountingError) as caught:
+        conn.record_payment(sent, ac.Payment(method="transfer", amount="54.48"))
+    assert caught.value.retry_safe and fake.documents[0].paid == 0
+    fake.clear_faults()
+    conn.record_payment(sent, ac.Payment(method="transfer", amount="54.48"))
+    assert fake.documents[0].paid == Decimal("54.48")
+
+
+def test_a_product_added_after_the_first_lookup_is_found(connect: Any, fake: FakturowniaFake) -> None:
+    conn = connect(warehouse_id=7)
+    line = ac.Line(name="Produkt A", quantity=1, unit="szt", unit_price="100", vat=ac.VatRate.of(23), sku="SKU-1")
+    conn.send_invoice(invoice(lines=[line], use_stock=True))
+    fake.account().products.append({"id": 4713, "name": "Nowy", "code": "SKU-3", "tax": "23", "stock_level": "5.0"})
+    fresh = ac.Line(name="Nowy", quantity=1, unit="szt", unit_price="10", vat=ac.VatRate.of(23), sku="SKU-3")
+    conn.send_invoice(invoice(reference="ORDER-2", lines=[fresh], use_stock=True))
+    assert body_of(posts(fake)[1])["invoice"]["positions"][0]["product_id"] == 4713
+    assert fake.account().products[-1]["stock_level"] == "4.0"
+
+
+def test_a_sku_two_products_share_is_refused_before_the_create(connect: Any, fake: FakturowniaFake) -> None:
+    """Stock goes by product_id (§12): a code that names two products names no one product."""
+    fake.account().products.append({"id": 4799, "name": "Kopia", "code": "SKU-1", "tax": "23", "stock_level": "1.0"})
+    line = ac.Line(name="Produkt A", quantity=1, unit="szt", unit_price="100", vat=ac.VatRate.of(23), sku="SKU-1")
+    with pytest.raises(ac.ValidationError, match="SKU-1"):
+        connect(warehouse_id=7).send_invoice(invoice(lines=[line], use_stock=True))
+    assert posts(fake) == []

@@ -453,3 +453,95 @@ def test_a_lone_price_net_on_a_product_update_is_ignored(http: httpx.Client) -> 
     assert http.put("/products/4711.json", json={"product": {"price_net": "90.0"}}).json()["price_net"] == "100.0"
     both = http.put("/products/4711.json", json={"product": {"price_net": "90.0", "price_gross": "110.7"}}).json()
     assert (both["price_net"], both["price_gross"]) == ("90.0", "110.7")
+
+
+# ------------------------------------------------------------------ review fixes
+
+
+def test_setting_the_paid_amount_marks_the_document_paid(http: httpx.Client) -> None:
+    """``PUT {"invoice":{"paid":...}}`` marks a document paid, a proforma too (§0, §11: confirm by ``status``)."""
+    for kind in ("vat", "proforma"):
+        made = http.post("/invoices.json", json=vat(kind=kind)).json()
+        part = http.put(f"/invoices/{made['id']}.json", json={"invoice": {"paid": "100.00"}}).json()
+        assert (part["paid"], part["status"]) == ("100.0", "partial")
+        full = http.put(f"/invoices/{made['id']}.json", json={"invoice": {"paid": "246.00"}}).json()
+        assert (full["paid"], full["status"]) == ("246.0", "paid")
+
+
+def test_a_ksef_correction_may_not_change_the_seller_or_these_buyer_fields(fake: FakturowniaFake) -> None:
+    """FK-KSEF (§9, carried-over §1.7): seller fields, ``department_id``, ``buyer_note``, ``buyer_mobile_phone``."""
+    fake.add_account("ksef", "k", ksef=True, departments=[{"id": 1, "name": "A"}, {"id": 2, "name": "B"}])
+    client = httpx.Client(transport=fake, base_url="https://ksef.fakturownia.pl", headers={"Authorization": "Bearer k"})
+    original = client.post("/invoices.json", json=vat(department_id=1, buyer_note="x")).json()
+    line = {"name": "Produkt A", "quantity": -1, "total_price_gross": "-123.00", "tax": "23", "kind": "correction"}
+    for change in ({"department_id": 2}, {"seller_tax_no": "1234567890"}, {"buyer_note": "y"}):
+        body = vat(kind="correction", invoice_id=original["id"], correction_reason="r", positions=[line], **change)
+        refused = client.post("/invoices.json", json=body)
+        assert refused.status_code == 422 and list(refused.json()["message"]) == list(change)
+    same = vat(kind="correction", invoice_id=original["id"], department_id=1, buyer_note="x", positions=[line])
+    assert client.post("/invoices.json", json=same).status_code == 201
+
+
+def test_client_id_minus_one_creates_the_client_from_the_buyer(fake: FakturowniaFake, http: httpx.Client) -> None:
+    """``client_id: -1`` = create the client (§5.1): the buyer fields are then needed."""
+    made = http.post("/invoices.json", json=vat(client_id=-1)).json()
+    assert made["client_id"] > 0 and fake.documents[0].detail["client_id"] == made["client_id"]
+    body = vat(client_id=-1)
+    del body["invoice"]["buyer_name"]
+    assert http.post("/invoices.json", json=body).json()["message"] == {"buyer_name": [texts.CANT_BE_BLANK]}
+
+
+def test_a_document_sent_to_ksef_cannot_be_deleted(fake: FakturowniaFake) -> None:
+    """KSeF invoices cannot be deleted (§3), also while KSeF is still processing them."""
+    fake.add_account("ksef", "k", ksef=True)
+    client = httpx.Client(transport=fake, base_url="https://ksef.fakturownia.pl", headers={"Authorization": "Bearer k"})
+    made = client.post("/invoices.json", json=vat()).json()
+    assert made["gov_status"] == "processing"
+    assert client.delete(f"/invoices/{made['id']}.json").status_code == 422
+    assert not fake.documents[0].cancelled
+
+
+def test_a_ksef_description_over_256_characters_is_refused(fake: FakturowniaFake) -> None:
+    """KSeF: ``descriptions[].content`` at most 256; ``description`` is the first entry (§5.1, carried-over §1.3)."""
+    fake.add_account("ksef", "k", ksef=True)
+    client = httpx.Client(transport=fake, base_url="https://ksef.fakturownia.pl", headers={"Authorization": "Bearer k"})
+    assert client.post("/invoices.json", json=vat(description="x" * 257)).status_code == 422
+    long_entry = vat(descriptions=[{"kind": "Uwaga", "content": "x" * 257}])
+    assert client.post("/invoices.json", json=long_entry).status_code == 422
+    assert client.post("/invoices.json", json=vat(description="x" * 256)).status_code == 201
+    assert fake.find(kind="vat") is not None
+
+
+def test_a_read_only_token_changes_nothing(fake: FakturowniaFake, http: httpx.Client) -> None:
+    """A read-only user's writes answer 200 and change nothing, as its creates do (§16; the fake's reading)."""
+    made = http.post("/invoices.json", json=vat()).json()
+    fake.add_token("demo", "viewer", read_only=True)
+    viewer = {"Authorization": "Bearer viewer"}
+    assert http.delete(f"/invoices/{made['id']}.json", headers=viewer).status_code == 200
+    cancel = {"cancel_invoice_id": made["id"], "cancel_reason": "x"}
+    assert http.post("/invoices/cancel.json", json=cancel, headers=viewer).status_code == 200
+    status = http.post(f"/invoices/{made['id']}/change_status.json", params={"status": "paid"}, headers=viewer)
+    assert status.status_code == 200
+    wz = {"warehouse_document": {"kind": "wz", "warehouse_actions": [{"product_id": 4711, "quantity": 2}]}}
+    assert http.post("/warehouse_documents.json", json=wz, headers=viewer).status_code == 200
+    product = {"product": {"price_net": "1.0", "price_gross": "1.23"}}
+    assert http.put("/products/4711.json", json=product, headers=viewer).json()["price_net"] == "100.0"
+    document = fake.documents[0]
+    assert not document.cancelled and document.detail["status"] == "issued" and document.paid == 0
+    assert fake.account().products[0]["stock_level"] == "100.0" and fake.account().warehouse_documents == []
+
+
+def test_clients_and_one_warehouse_are_served(http: httpx.Client) -> None:
+    """``GET/POST /clients.json`` (filters ``tax_no``, ``email``, ``name``…), ``PUT /clients/{id}.json``,
+    ``GET /warehouses/{id}.json`` (§3, carried-over §1.2): peer clients call them."""
+    http.post("/invoices.json", json=vat())
+    [client] = http.get("/clients.json", params={"tax_no": "5252344078"}).json()
+    assert client["name"] == "Kowalski Sp. z o.o." and http.get("/clients.json", params={"tax_no": "1"}).json() == []
+    made = http.post("/clients.json", json={"client": {"name": "Nowak", "email": "n@example.pl", "external_id": "C-9"}})
+    assert made.status_code == 201
+    assert [c["name"] for c in http.get("/clients.json", params={"external_id": "C-9"}).json()] == ["Nowak"]
+    changed = http.put(f"/clients/{made.json()['id']}.json", json={"client": {"city": "Gdańsk"}}).json()
+    assert changed["city"] == "Gdańsk" and http.get(f"/clients/{made.json()['id']}.json").json()["city"] == "Gdańsk"
+    assert http.post("/clients.json", json={"client": {}}).json()["message"] == {"name": [texts.CANT_BE_BLANK]}
+    assert http.get("/clients/1.json").status_code == 404
+    assert http.get("/warehouses/7.json").json()["name"] == "Magazyn główny"

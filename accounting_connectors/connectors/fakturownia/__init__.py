@@ -24,7 +24,12 @@ section numbers in brackets), which cites the official ``fakturownia/API`` READM
 * A fresh document's PDF answers 422 for a few seconds, and KSeF accounts show an HTML page
   until the KSeF number exists (§10): the PDF is retried within ``pdf_wait`` seconds.
 * Receipts cannot be cancelled (§8); corrections carry before/after states per line (§9).
-* Rate limits are undocumented: 60 calls a minute by default (§13). KSeF fields
+* A bank payment (``payment_records``) is a create with no ``oid``: a lost answer is settled
+  by reading the invoice's paid amount back, never by a blind resend (§11, §13).
+* ``zw`` lines carry ``exempt_tax_kind`` on every document, corrections included (KSeF);
+  ``lang`` uses Fakturownia's own codes (``cz``, ``cn``); stock needs a warehouse (§12).
+* Rate limits are undocumented: 60 calls a minute by default, bulk export one document at
+  a time for "two concurrent requests" (§13). KSeF fields
   (``gov_status``, ``gov_id``) are kept in ``SentDocument.raw``.
 """
 
@@ -46,6 +51,8 @@ from ...errors import (
     PermissionDenied,
     ProviderError,
     ProviderValidationError,
+    ServerError,
+    TransportError,
     ValidationError,
 )
 from ...flow import Call, Flow, Sleep
@@ -82,11 +89,13 @@ __all__ = [
     "CAPABILITIES",
     "DOMAINS",
     "KIND_CODES",
+    "LANGUAGES",
     "PAYMENT_TYPES",
     "Fakturownia",
     "FakturowniaArgs",
     "FakturowniaPdfNotReady",
     "FakturowniaSettings",
+    "lang_for",
     "oid_for",
 ]
 
@@ -144,6 +153,11 @@ _EU = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
 )  # EU member states, for buyer_tax_no_kind nip_ue (§5.3)
 
+LANGUAGES = frozenset(
+    "pl en de fr cz ru es it nl hr ar sk sl el et cn hu tr fa".split()
+)  # lang codes Fakturownia prints (carried-over §1.3); en-GB and pl/en forms are not reachable from the model
+_LANGUAGE_ALIASES = {"cs": "cz", "zh": "cn"}  # ISO 639-1 -> Fakturownia's own codes (carried-over §1.3)
+
 _OID = re.compile(r"(?i)\boid\b")
 _PHONE_MAX = 16  # buyer_phone under KSeF (§5.3)
 _REASON_MAX = 256  # correction_reason under KSeF (§9)
@@ -196,6 +210,21 @@ def payment_type_for(method: str) -> str:
     return _PAYMENT_NAMES.get(folded) or _PAYMENT_ALIASES.get(folded) or text
 
 
+def lang_for(language: str) -> str:
+    """Fakturownia's ``lang`` for a two-letter language code (``cs`` is ``cz``, ``zh`` is ``cn``).
+
+    Raises:
+        ValidationError: a language Fakturownia does not print (carried-over §1.3).
+    """
+    code = language.strip().lower()
+    code = _LANGUAGE_ALIASES.get(code, code)
+    if code not in LANGUAGES:
+        raise ValidationError(
+            "language", f"{language!r} is not a language Fakturownia prints ({', '.join(sorted(LANGUAGES))})"
+        )
+    return code
+
+
 def _int_id(value: object) -> int | None:
     if isinstance(value, bool):
         return None
@@ -227,6 +256,10 @@ class Fakturownia(Provider):
     rate_limits: ClassVar[tuple[RateLimit, ...]] = (RateLimit(60, 60.0),)
     # A 429 without Retry-After (its headers are UNCERTAIN, §2): wait a whole window.
     retry_after_default: ClassVar[float | None] = 60.0
+    # UNCERTAIN (§13): "two concurrent requests per IP" (FK-CL). The kit has no in-flight
+    # cap, so bulk export goes one document at a time: one request in flight, at most two
+    # with a caller's own concurrent calls beside it. At 60/min the pace is the limit anyway.
+    one_document_at_a_time: ClassVar[bool] = True
 
     def __init__(self, settings: FakturowniaSettings) -> None:
         super().__init__(settings)
@@ -350,19 +383,33 @@ class Fakturownia(Provider):
             body["exchange_currency"] = "PLN"
             body["exchange_kind"] = "own"
             body["exchange_currency_rate"] = quantity_text(invoice.exchange_rate, "exchange_rate")
+        warehouse = self._warehouse(invoice.warehouse) if invoice.use_stock else None
+        if invoice.use_stock and warehouse is None:
+            # The documented stock link is product_id + warehouse_id (§12); without a
+            # warehouse the invoice would be issued and the stock silently left alone.
+            raise ValidationError(
+                "warehouse", "stock moves only from a warehouse: set Invoice.warehouse or the warehouse_id setting"
+            )
         if invoice.series is not None:
-            body["department_id"] = yield from self._department_named(invoice.series)
-        if invoice.use_stock:
-            warehouse = self._warehouse(invoice.warehouse)
-            if warehouse is not None:
-                body["warehouse_id"] = warehouse
+            department = yield from self._department_named(invoice.series)
+            if department is not None:
+                body["department_id"] = department
+        if warehouse is not None:
+            body["warehouse_id"] = warehouse
             codes = yield from self._product_ids()
+            skus = {line.sku for line in invoice.lines if not line.is_service and line.sku}
+            if not skus <= codes.keys():
+                codes = yield from self._product_ids(refresh=True)  # a product added since the last read
             for index, (line, position) in enumerate(zip(invoice.lines, positions, strict=True)):
                 if line.is_service or line.sku is None:
                     continue
                 product = codes.get(line.sku)
                 if product is None:
                     raise ValidationError(f"lines[{index}].sku", f"no Fakturownia product has the code {line.sku!r}")
+                if product == 0:
+                    raise ValidationError(
+                        f"lines[{index}].sku", f"several Fakturownia products have the code {line.sku!r}"
+                    )
                 position["product_id"] = product
         body["positions"] = positions
         return (
@@ -393,7 +440,9 @@ class Fakturownia(Provider):
         body.update(self._buyer(receipt.buyer) if receipt.buyer is not None else {"buyer_company": "0"})
         self._common(body, receipt.lines, receipt.prices_include_vat, receipt.notes, receipt.language, domestic)
         if receipt.series is not None:
-            body["department_id"] = yield from self._department_named(receipt.series)
+            department = yield from self._department_named(receipt.series)
+            if department is not None:
+                body["department_id"] = department
         body["positions"] = positions
         return (
             yield from self._create(
@@ -446,6 +495,9 @@ class Fakturownia(Provider):
             "oid": oid_for(DocumentKind.CORRECTION, correction.reference),
             "oid_unique": "yes",
         }
+        # Both states' VAT context: KSeF refuses zw lines without exempt_tax_kind on a
+        # correction too, and oo goes with reverse_charge (§6.1, carried-over §1.3).
+        self._tax_context(body, [*invoice.lines, *correction.lines])
         client_id = _int_id(original.raw.get("client_id"))
         if client_id is not None:
             body["client_id"] = client_id
@@ -552,7 +604,19 @@ class Fakturownia(Provider):
             }
             if when is not None:
                 record["paid_date"] = date_text(when)
-            answer = yield self._send("POST", "banking/payments.json", {"banking_payment": record}, "record_payment")
+            answer = yield from self._create_payment(ident, {"banking_payment": record}, paid, total)
+            if isinstance(answer, Mapping):
+                # The answer was lost but the invoice shows the payment: it was recorded
+                # (its id is not known; a bank payment carries no order id to look it up by).
+                return SentDocument(
+                    provider=self.name,
+                    kind=DocumentKind.PAYMENT,
+                    reference=document.reference,
+                    number=document.number,
+                    external_id=None,
+                    issue_date=when,
+                    raw=dict(answer),
+                )
             raw = read_json(answer)
             record_id = _int_id(raw.get("id")) if isinstance(raw, Mapping) else None
             if record_id is None:
@@ -576,7 +640,21 @@ class Fakturownia(Provider):
         }
         if when is not None:
             update["paid_date"] = date_text(when)
-        answer = yield self._send("PUT", f"invoices/{ident}.json", {"invoice": update}, "record_payment")
+        try:
+            answer = yield self._send("PUT", f"invoices/{ident}.json", {"invoice": update}, "record_payment")
+        except (TransportError, ServerError) as error:
+            # The driver retried the absolute PUT and ran out: whether it landed is unknown,
+            # and recording the payment again would add it on top of itself. Read back (§11).
+            settled = yield from self._paid_now(ident, error, paid, total)
+            return SentDocument(
+                provider=self.name,
+                kind=DocumentKind.PAYMENT,
+                reference=document.reference,
+                number=document.number,
+                external_id=str(ident),
+                issue_date=when,
+                raw=dict(settled),
+            )
         raw = read_json(answer)
         if isinstance(raw, Mapping) and "paid" in raw and parse_money(raw.get("paid")) != total:
             # A read-only user's write answers 200 and changes nothing, as its creates do (§16).
@@ -594,6 +672,76 @@ class Fakturownia(Provider):
             issue_date=when,
             raw=raw if isinstance(raw, Mapping) else {},
         )
+
+    def _paid_now(self, ident: int, error: AccountingError, before: Decimal, after: Decimal) -> Flow[Mapping[str, Any]]:
+        """The invoice, when it shows the paid amount ``after``; else ``error`` (unchanged) or ambiguity."""
+        try:
+            check = yield self._get(f"invoices/{ident}.json", "record_payment")
+        except AccountingError:
+            raise AmbiguousOutcome(
+                f"{error.message} (reading the invoice back failed too): check its paid amount, {before} "
+                "before this payment, before recording it again.",
+                provider=self.name,
+                operation="record_payment",
+                retry_safe=False,
+            ) from error
+        current = read_json(check)
+        paid = parse_money(current.get("paid")) if isinstance(current, Mapping) else None
+        if paid is not None and paid == after and isinstance(current, Mapping):
+            return current
+        if paid is not None and paid == before:
+            raise error  # nothing landed: recording it again is safe
+        raise AmbiguousOutcome(
+            f"{error.message} (the invoice's paid amount now reads {paid}, neither {before} before nor {after} "
+            "after this payment): check it before recording the payment again.",
+            provider=self.name,
+            operation="record_payment",
+            retry_safe=False,
+        ) from error
+
+    def _create_payment(
+        self, ident: int, body: dict[str, Any], before: Decimal, after: Decimal
+    ) -> Flow[httpx.Response | Mapping[str, Any]]:
+        """``POST /banking/payments.json`` once: a lost answer is settled by the invoice's paid amount.
+
+        A bank payment is a create with no ``oid`` and no lookup (§11), so it is never resent
+        blindly (§13): after a lost answer the invoice is read back. Its paid amount moved
+        to ``after``: the payment was recorded (the invoice is returned). Still ``before``:
+        nothing was recorded and it is sent once more. Anything else, or a second loss:
+        ``AmbiguousOutcome``.
+        """
+        call = self._send("POST", "banking/payments.json", body, "record_payment", creates=True)
+        lost: AmbiguousOutcome | None = None
+        for _attempt in range(2):
+            try:
+                response: httpx.Response = yield call
+            except AmbiguousOutcome as error:
+                lost = error
+                try:
+                    check = yield self._get(f"invoices/{ident}.json", "record_payment")
+                except AccountingError:
+                    raise error from None
+                current = read_json(check)
+                paid = parse_money(current.get("paid")) if isinstance(current, Mapping) else None
+                if paid is not None and paid == after:
+                    assert isinstance(current, Mapping)
+                    return current
+                if paid is None or paid != before:
+                    raise
+                continue  # the invoice shows nothing of it: it was not recorded
+            return response
+        assert lost is not None
+        again = AmbiguousOutcome(
+            f"{lost.message} (the invoice was read back and still showed the paid amount {before}, it was sent "
+            "again and that answer was lost too). Recording it again is safe once the invoice's paid amount "
+            f"still reads {before}.",
+            provider=self.name,
+            operation=lost.operation,
+            response=lost.response,
+            retry_safe=True,
+        )
+        again.__cause__ = lost
+        raise again
 
     def find_document(self, kind: DocumentKind, reference: str) -> Flow[SentDocument | None]:
         """The document whose ``oid`` is ``oid_for(kind, reference)``, matched exactly, paging on (§14, §15)."""
@@ -790,14 +938,18 @@ class Fakturownia(Provider):
             # UNCERTAIN (§5.1): percent_unit reads as "percent of the net unit price",
             # percent_unit_gross of the gross one.
             body["discount_kind"] = "percent_unit_gross" if include_vat else "percent_unit"
+        self._tax_context(body, lines)
+        if notes:
+            body["description"] = notes
+        if language:
+            body["lang"] = lang_for(language)
+
+    def _tax_context(self, body: dict[str, Any], lines: Sequence[Line]) -> None:
+        """``reverse_charge`` and ``exempt_tax_kind`` for the lines' VAT (§6.1; KSeF needs the latter, §1.3)."""
         if any(line.vat.kind is VatKind.REVERSE_CHARGE for line in lines):
             body["reverse_charge"] = True
         if self.settings.exempt_tax_kind and any(line.vat.kind is VatKind.EXEMPT for line in lines):
             body["exempt_tax_kind"] = self.settings.exempt_tax_kind
-        if notes:
-            body["description"] = notes
-        if language:
-            body["lang"] = language.lower()
 
     def _buyer(self, party: Party) -> dict[str, Any]:
         buyer: dict[str, Any] = {"buyer_company": "1" if party.is_company else "0", "buyer_name": party.name}
@@ -837,9 +989,9 @@ class Fakturownia(Provider):
             raise ValidationError("warehouse", f"{name!r} is not a Fakturownia warehouse id")
         return ident
 
-    def _product_ids(self) -> Flow[dict[str, int]]:
-        """Product code (SKU) to ``product_id``, read once per connector (§12)."""
-        if self._products is not None:
+    def _product_ids(self, *, refresh: bool = False) -> Flow[dict[str, int]]:
+        """Product code (SKU) to ``product_id``, read once per connector and again on a miss (§12)."""
+        if self._products is not None and not refresh:
             return self._products
         codes: dict[str, int] = {}
         seen: set[int] = set()
@@ -857,7 +1009,8 @@ class Fakturownia(Provider):
                 if isinstance(row, Mapping) and isinstance(row.get("code"), str):
                     ident = _int_id(row.get("id"))
                     if ident is not None:
-                        codes.setdefault(row["code"], ident)
+                        # Two products with one code: 0 marks the code as naming no one product.
+                        codes[row["code"]] = ident if codes.get(row["code"], ident) == ident else 0
             if len(rows) < PER_PAGE:
                 break
         self._products = codes
@@ -872,9 +1025,12 @@ class Fakturownia(Provider):
             self._departments = [dict(row) for row in rows if isinstance(row, Mapping)]
         return self._departments
 
-    def _department_named(self, series: str) -> Flow[int]:
+    def _department_named(self, series: str) -> Flow[int | None]:
+        """The ``department_id`` of ``series``; ``None`` for ``default`` on an account without departments."""
         departments = yield from self._fetch_departments()
         wanted = series.strip().casefold()
+        if not departments and wanted == "default":
+            return None  # what list_series offers then: the account's own company data (§5.1, §7)
         for item in departments:
             names = {str(item.get(key) or "").strip().casefold() for key in ("name", "shortcut", "id")}
             ident = _int_id(item.get("id"))

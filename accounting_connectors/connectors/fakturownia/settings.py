@@ -80,7 +80,8 @@ class FakturowniaSettings:
     payment_records: bool = False
     """``record_payment`` creates a bank payment record (``POST /banking/payments.json``)
     instead of setting the invoice's paid amount (``PUT /invoices/{id}.json``, §11). A record is
-    a create: a lost answer is ambiguous, while the paid amount is an idempotent update."""
+    a create without an ``oid``: a lost answer is settled by reading the invoice's paid amount
+    back (never a blind resend), while the paid amount is an idempotent update."""
     requests_per_minute: int = attrs.field(default=60, validator=_check_rate)
     """The client-side rate limit. Fakturownia documents none; 60 is what a production plugin
     runs at, 1,000 the highest any source names (§13)."""

@@ -13,12 +13,16 @@ What it models:
   :meth:`add_token`, :meth:`revoke_token`), departments, products and warehouses. The token is
   read the three documented ways: ``Authorization: Bearer``, ``?api_token=`` and a body
   ``api_token`` next to the wrapper [§1] (peer clients use all three). Anything else is 401.
-* A read-only user's token: HTTP 200 on a create and nothing stored (the known bug, §16).
+* A read-only user's token: HTTP 200 on a create and nothing stored (the known bug, §16); its
+  other writes also answer 200 and change nothing (the fake's reading: the sheet names creates).
 * ``POST /invoices.json`` for the kinds of §5.1, with positions computed as Fakturownia
   does: missing values derived from the given ones [§5.2]; ``discount_percent`` counted only
   with ``show_discount`` and ``discount_kind`` [§5, §16]; document totals the sum of the
   positions. 422 ``{"code":"error","message":{field:[...]}}`` for missing or invalid fields,
-  KSeF rules on KSeF accounts [§2, §9].
+  KSeF rules on KSeF accounts [§2, §9]: ``buyer_tax_no``, ``exempt_tax_kind`` for ``zw``,
+  ``buyer_phone`` ≤ 16, names, ``correction_reason`` and descriptions ≤ 256, and a correction
+  may not change the seller, department or buyer fields (carried-over §1.7).
+  ``client_id: -1`` creates the client from the buyer fields [§5.1].
 * ``oid`` + ``oid_unique: "yes"``: a second document with the same ``oid`` in the account is
   refused with a 422 naming ``oid`` [§14] (the scope per account, not per kind, is the
   stricter reading of an undocumented point). The listing's ``oid`` filter matches
@@ -31,15 +35,16 @@ What it models:
   ``per_page`` (default 25, at most 100), ``oid``, ``kind``, ``kinds[]``, ``number``,
   ``client_id``, ``invoice_ids``, ``from_invoice_id``, ``include_positions``, ``order``; with
   ``ignore_page=True`` it ignores ``page`` as §15 warns the API may.
-* Read, update (``paid``, ``status``, positions by ``id`` with ``_destroy``), delete, cancel
-  (receipts cannot be, §8), ``change_status`` (errors under HTTP 200, a proforma refuses
-  ``paid`` with 422), ``send_by_email`` (KSeF error under 200).
+* Read, update (``paid``, ``status``, positions by ``id`` with ``_destroy``; ``paid`` alone
+  marks the document paid, §0/§11), delete (not once sent to KSeF), cancel (receipts cannot
+  be, §8), ``change_status`` (errors under HTTP 200, a proforma refuses ``paid`` with 422),
+  ``send_by_email`` (KSeF error under 200).
 * PDFs: 422 for ``pdf_delay`` seconds after a create, an HTML page on KSeF accounts until the
   KSeF number arrives (``ksef_delay``), then a one-page PDF [§10]; public ``/invoice/{token}.pdf``
   without a token.
 * Bank payments (plural path; the README's singular one is a 404, §16), departments,
   products with stock (a lone ``price_net`` on update is ignored, §16), warehouses, warehouse
-  documents [§11, §12].
+  documents, clients [§3, §11, §12].
 * 60 requests a minute per account (the safest reading of §13; ``requests_per_minute=``
   changes it), refused with 429 and ``Retry-After``; every refusal counts in ``penalties``.
 * The base fault plan, plus :meth:`fail_after_commit` (a create stored, then a 5xx);
@@ -889,6 +894,8 @@ class FakturowniaFake(FakeProvider):
     def delete_invoice(self, request: FakeRequest) -> Reply:
         """``DELETE /invoices/{id}.json``; a KSeF document cannot be deleted (§3)."""
         account, document = self._document(request)
+        if request.principal.read_only:
+            return Reply.json({"code": "ok", "message": "Usunięto"})  # the fake's reading of §16: nothing done
         if document["gov_id"] or document["gov_status"] not in (None, "not_applicable", "not_connected"):
             return Reply.json(texts.error(texts.KSEF_NOT_DELETABLE), 422)  # sent to KSeF, or being sent
         document["_deleted"] = True
@@ -903,6 +910,8 @@ class FakturowniaFake(FakeProvider):
         _, document = self._document(request)
         if document["kind"] == "receipt":
             return Reply.json(texts.error(texts.RECEIPT_NOT_CANCELLABLE), 422)
+        if request.principal.read_only:
+            return Reply.json(self._public(document))  # the fake's reading of §16: nothing done
         document["_cancelled"] = True
         document["cancel_reason"] = body.get("cancel_reason")
         return Reply.json(self._public(document))
@@ -916,6 +925,8 @@ class FakturowniaFake(FakeProvider):
             return Reply.json(texts.error(texts.BAD_STATUS), 200)
         if status == "paid" and document["kind"] == "proforma":
             return Reply.json(texts.error(texts.PROFORMA_STATUS), 422)
+        if request.principal.read_only:
+            return Reply.json({"code": "ok", "message": "Status zmieniony"})  # the fake's reading of §16
         document["status"] = status
         if status == "paid":
             document["paid"] = document["price_gross"]
@@ -1083,6 +1094,8 @@ class FakturowniaFake(FakeProvider):
         data = self._body(request).get("product")
         if not isinstance(data, dict):
             return Reply.json(texts.field_error({"product": [texts.CANT_BE_BLANK]}), 422)
+        if request.principal.read_only:
+            return Reply.json(product)  # the fake's reading of §16: nothing changed
         changes = {k: v for k, v in data.items() if k not in ("id", "stock_level")}
         if "price_net" in changes and "price_gross" not in changes:
             del changes["price_net"]  # the net price is derived from gross + tax, never edited alone
@@ -1094,6 +1107,63 @@ class FakturowniaFake(FakeProvider):
         """``GET /warehouses.json``."""
         return Reply.json(request.principal.account.warehouses)
 
+    @route("GET", "warehouses/{id}.json")
+    def get_warehouse(self, request: FakeRequest) -> Reply:
+        """``GET /warehouses/{id}.json`` (carried-over §1.2)."""
+        ident = _int(request.groups["id"])
+        found = next((w for w in request.principal.account.warehouses if w["id"] == ident), None)
+        return Reply.json(found) if found is not None else Reply.json(texts.NOT_FOUND, 404)
+
+    # Clients (§3, carried-over §1.2).
+
+    @route("GET", "clients.json")
+    def list_clients(self, request: FakeRequest) -> Reply:
+        """``GET /clients.json`` with the filters ``name``, ``email``, ``shortcut``, ``tax_no``, ``external_id``."""
+        rows = request.principal.account.clients
+        for key in ("name", "email", "shortcut", "tax_no", "external_id"):
+            if request.params.get(key):
+                rows = [c for c in rows if str(c.get(key) or "") == request.params[key]]
+        per_page = min(max(_int(request.params.get("per_page")) or _DEFAULT_PER_PAGE, 1), _MAX_PER_PAGE)
+        page = 1 if self.ignore_page else max(_int(request.params.get("page")) or 1, 1)
+        return Reply.json(rows[(page - 1) * per_page : page * per_page])
+
+    @route("GET", "clients/{id}.json")
+    def get_client(self, request: FakeRequest) -> Reply:
+        """``GET /clients/{id}.json``."""
+        ident = _int(request.groups["id"])
+        found = next((c for c in request.principal.account.clients if c["id"] == ident), None)
+        return Reply.json(found) if found is not None else Reply.json(texts.NOT_FOUND, 404)
+
+    @route("POST", "clients.json")
+    def create_client(self, request: FakeRequest) -> Reply:
+        """``POST /clients.json`` ``{"client": {...}}``; ``name`` is needed (text not documented)."""
+        account: FakeAccount = request.principal.account
+        data = self._body(request).get("client")
+        if not isinstance(data, dict):
+            return Reply.json(texts.field_error({"client": [texts.CANT_BE_BLANK]}), 422)
+        if not str(data.get("name") or "").strip():
+            return Reply.json(texts.field_error({"name": [texts.CANT_BE_BLANK]}), 422)
+        client = {"id": None, **{k: v for k, v in data.items() if k != "id"}}
+        if request.principal.read_only:
+            return Reply.json(client, 200)  # as a read-only create of a document (§16)
+        client["id"] = 9876 + len(account.clients)
+        account.clients.append(client)
+        return Reply.json(client, 201)
+
+    @route("PUT", "clients/{id}.json")
+    def update_client(self, request: FakeRequest) -> Reply:
+        """``PUT /clients/{id}.json`` ``{"client": {...}}``."""
+        ident = _int(request.groups["id"])
+        client = next((c for c in request.principal.account.clients if c["id"] == ident), None)
+        if client is None:
+            return Reply.json(texts.NOT_FOUND, 404)
+        data = self._body(request).get("client")
+        if not isinstance(data, dict):
+            return Reply.json(texts.field_error({"client": [texts.CANT_BE_BLANK]}), 422)
+        if not request.principal.read_only:
+            client.update({k: v for k, v in data.items() if k != "id"})
+        return Reply.json(client)
+
     @route("POST", "warehouse_documents.json")
     def create_warehouse_document(self, request: FakeRequest) -> Reply:
         """``POST /warehouse_documents.json`` (``wz`` out, ``pz`` in, ``mm`` transfer) moving stock (§12)."""
@@ -1104,6 +1174,8 @@ class FakturowniaFake(FakeProvider):
         actions = data.get("warehouse_actions")
         if not isinstance(actions, list) or not actions:
             return Reply.json(texts.field_error({"warehouse_actions": [texts.CANT_BE_BLANK]}), 422)
+        if request.principal.read_only:
+            return Reply.json({**data, "id": None}, 200)  # as a read-only create of a document (§16)
         sign = {"wz": -1, "pz": 1, "mm": 0}[data["kind"]]
         for action in actions:
             quantity = _number(action.get("quantity")) if isinstance(action, dict) else None
@@ -1120,6 +1192,8 @@ class FakturowniaFake(FakeProvider):
         ident = _int(request.groups["id"])
         data = self._body(request).get("warehouse_document") or {}
         for record in request.principal.account.warehouse_documents:
+            if record["id"] == ident and request.principal.read_only:
+                return Reply.json(record)  # the fake's reading of §16: nothing changed
             if record["id"] == ident:
                 record.update({k: v for k, v in data.items() if k != "id"})
                 return Reply.json(record)

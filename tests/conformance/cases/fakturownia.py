@@ -66,13 +66,16 @@ FIELDS: dict[str, str] = {
         "income", "invoice_template_id", "category_id", "place", "advance_creation_mode", "advance_value",
         "position_name", "exchange_note", "skonto_active", "skonto_discount_date", "skonto_discount_value",
         "procedure_designations", "use_oss", "description_footer", "description_long", "additional_invoice_field",
-        "additional_params", "calculating_strategy", "corrected_content_before", "corrected_content_after",
-        "additional_info", "additional_info_desc", "use_prices_from_price_lists", "price_list_id",
     ),
+    **_tag("§5.1", "calculating_strategy"),
+    # Invoice for a receipt (§8).
+    **_tag("§8", "additional_params"),
+    # Correction extras (carried-over "Correction invoice", earlier §1.7).
+    **_tag("carried-over §1.7", "corrected_content_before", "corrected_content_after", "buyer_mobile_phone"),
     # Buyer, seller and recipient (carried-over "Buyer, seller and recipient").
     **_tag(
         "carried-over §1.4",
-        "buyer_note", "buyer_person", "buyer_jst", "buyer_gv", "buyer_mobile_phone", "disable_tax_no_validation",
+        "buyer_note", "buyer_person", "buyer_jst", "buyer_gv", "disable_tax_no_validation",
         "seller_name", "seller_tax_no", "seller_tax_no_kind", "seller_bank_account", "seller_bank",
         "seller_post_code", "seller_city", "seller_street", "seller_country", "seller_email", "seller_www",
         "seller_fax", "seller_phone", "seller_bdo_no", "seller_person", "recipient_id", "recipient_name",
@@ -82,8 +85,8 @@ FIELDS: dict[str, str] = {
     # Position extras and products (carried-over "Payment types, positions, products").
     **_tag(
         "carried-over §1.6",
-        "additional_info", "lump_sum_tax", "total_purchase_price", "vat_margin_tax", "ean_code", "limited",
-        "stock_level", "package",
+        "additional_info", "additional_info_desc", "use_prices_from_price_lists", "price_list_id", "lump_sum_tax",
+        "total_purchase_price", "vat_margin_tax", "ean_code", "limited", "stock_level", "package",
     ),
     # Query parameters (§3, §14, §15; carried-over §1.2).
     **_tag(
@@ -91,9 +94,12 @@ FIELDS: dict[str, str] = {
         "?page", "?per_page", "?period", "?date_from", "?date_to", "?oid", "?number", "?kind", "?kinds[]",
         "?client_id", "?invoice_ids", "?from_invoice_id", "?include_positions", "?order", "?correction_positions",
         "?additional_fields[invoice]", "?fields[invoice]", "?print_option", "?status", "?email_to", "?email_cc",
-        "?email_pdf", "?warehouse_id", "?send_to_ksef", "?inline", "?income", "?search_date_type", "?api_token",
-        "?update_buyer_email", "?include", "?name", "?email", "?shortcut", "?tax_no", "?external_id",
+        "?email_pdf", "?warehouse_id", "?send_to_ksef", "?inline", "?email", "?tax_no", "?external_id",
     ),
+    # The token in the query: documented, never sent by the connector (§1).
+    **_tag("§1", "?api_token"),
+    # More query parameters (carried-over "Endpoints", earlier §1.2).
+    **_tag("carried-over §1.2", "?income", "?search_date_type", "?update_buyer_email", "?include", "?name", "?shortcut"),
 }  # fmt: skip
 """Every field name the sheet documents, with its section."""
 
