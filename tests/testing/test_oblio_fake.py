@@ -546,3 +546,151 @@ def test_the_demo_account_matches_demo_settings() -> None:
     demo = OblioFake.demo()
     assert demo.demo_settings == {"email": DEMO_EMAIL, "api_secret": DEMO_SECRET, "company_vat_code": DEMO_CIF}
     assert demo.find(number="0001") is None and demo.provider == "oblio"
+
+
+def test_ob_fg_partial_storno_with_its_balancing_line_passes(client: httpx.Client, fake: OblioFake) -> None:
+    # OB-FG (§9, §18) adds "Ajustare storno" when rounding differs: quantity +1 when the
+    # reversed lines came out too large, vatName "" and vatPercentage null, code "".
+    body = simple()
+    body["products"][0]["quantity"] = 3
+    client.post("api/docs/invoice", json=body)
+    line = {
+        "name": "Tricou",
+        "code": "",
+        "price": 121.004,
+        "measuringUnit": "buc",
+        "currency": "RON",
+        "vatName": "",
+        "vatPercentage": 21,
+        "vatIncluded": True,
+        "quantity": -1,
+        "productType": "Marfa",
+    }
+    balance = {
+        "name": "Ajustare storno",
+        "code": "",
+        "price": 0.01,
+        "measuringUnit": "buc",
+        "currency": "RON",
+        "vatName": "",
+        "vatPercentage": None,
+        "vatIncluded": True,
+        "quantity": 1,
+        "productType": "Serviciu",
+    }
+    storno = {"cif": DEMO_CIF, "seriesName": "FCT", "idempotencyKey": "woocommerce-000000000000001-storno-7",
+              "referenceDocument": {"type": "Factura", "refund": 0, "seriesName": "FCT", "number": "0001"},
+              "products": [line, balance]}  # fmt: skip
+    answer = client.post("api/docs/invoice", json=storno)
+    assert answer.status_code == 200, answer.text
+    assert fake.documents[1].total == Decimal("-120.99") and fake.documents[1].corrects == "FCT0001"
+    only_positive = {**storno, "idempotencyKey": "x", "products": [balance]}
+    assert "negativ" in refused(client.post("api/docs/invoice", json=only_positive))
+
+
+def test_ob_woo_invoice_shape_passes(client: httpx.Client, fake: OblioFake) -> None:
+    # OB-WOO (official plugin, §18) sends empty PHP arrays for "no collect" and "no
+    # reference document", unset options as false, its own language list (IT, SP, HU) and
+    # a "Discount" line with a negative price when its total differs from the order's.
+    body = simple(collect=[], referenceDocument=[], issuerName=False, workStation=False, language="IT",
+                  deliveryDate="", collectDate="", dueDate="", precision="2", value=0, noticeNumber="")  # fmt: skip
+    body["client"] = {"cif": "", "name": "Ion Popescu", "code": "", "iban": "", "save": True}
+    body["products"] = [
+        {"name": "Tricou", "code": "TR-1", "description": "", "price": 121.0, "measuringUnit": "buc",
+         "measuringUnitTranslation": "", "currency": "RON", "vatName": "", "vatPercentage": None,
+         "vatIncluded": True, "quantity": 1, "productType": "Marfa", "management": "Magazin", "save": True},
+        {"name": "Discount", "code": "", "description": "", "price": "-1.00", "measuringUnit": "buc",
+         "currency": "RON", "vatName": "", "vatPercentage": None, "vatIncluded": True, "quantity": 1,
+         "productType": "Serviciu"},
+    ]  # fmt: skip
+    answer = client.post("api/docs/invoice", json=body)
+    assert answer.status_code == 200, answer.text
+    assert fake.documents[0].total == Decimal("120.00") and fake.documents[0].paid == 0
+    languages = client.get("api/nomenclature/languages", params={"cif": DEMO_CIF}).json()["data"]
+    assert {"IT", "SP", "HU"} <= {language["code"] for language in languages}
+
+
+def test_a_proforma_takes_no_stock(client: httpx.Client, fake: OblioFake) -> None:
+    # useStock is an invoice (and notice) field (§5.1, §3); OB-WOO builds its proforma from
+    # the same data, useStock included. A proforma moves no goods; its invoice does.
+    proforma = client.post("api/docs/proforma", json=sample(seriesName="PRF")).json()["data"]
+    assert fake.stock_of(DEMO_CIF, "SKU-1") == 1000
+    from_proforma = {"cif": DEMO_CIF, "seriesName": "FCT", "useStock": 1, "client": sample()["client"],
+                     "referenceDocument": {"type": "Proforma", "seriesName": "PRF", "number": proforma["number"]}}  # fmt: skip
+    assert client.post("api/docs/invoice", json=from_proforma).status_code == 200
+    assert fake.stock_of(DEMO_CIF, "SKU-1") == 998
+
+
+def test_ob_php_readme_sample_passes(client: httpx.Client, fake: OblioFake) -> None:
+    # The official PHP client's "Create invoice" default data (OB-PHP README), filled in.
+    client_fields = ("cif", "rc", "code", "address", "state", "city", "country", "iban", "bank", "email", "phone",
+                     "contact", "vatPayer")  # fmt: skip
+    data = {
+        "cif": DEMO_CIF,
+        "client": {**dict.fromkeys(client_fields, ""), "name": "Ion Popescu"},
+        "idempotencyKey": "order-77",
+        "issueDate": "2026-01-15",
+        **dict.fromkeys(("dueDate", "deliveryDate", "collectDate"), ""),
+        "seriesName": "FCT",
+        "collect": [],
+        "referenceDocument": [],
+        "language": "RO",
+        "precision": 2,
+        "currency": "RON",
+        "products": [
+            {
+                "name": "Abonament",
+                "code": "",
+                "description": "",
+                "price": "100",
+                "measuringUnit": "buc",
+                "currency": "RON",
+                "vatName": "Normala",
+                "vatPercentage": 21,
+                "vatIncluded": True,
+                "quantity": 2,
+                "productType": "Serviciu",
+            }
+        ],
+        **dict.fromkeys(
+            (
+                "issuerName",
+                "issuerId",
+                "noticeNumber",
+                "internalNote",
+                "deputyName",
+                "deputyIdentityCard",
+                "deputyAuto",
+                "selesAgent",
+                "mentions",
+            ),
+            "",
+        ),
+        "value": 0,
+        "workStation": "Sediu",
+        "useStock": 0,
+    }
+    answer = client.post("api/docs/invoice", json=data)
+    assert answer.status_code == 200, answer.text
+    assert fake.documents[0].total == Decimal("200.00")
+
+
+def test_keys_collide_between_two_logins_of_one_company(client: httpx.Client, fake: OblioFake) -> None:
+    # "Account-wide" (§14, §16): two installations sharing one Oblio account may use two
+    # logins of the same company; the widest reading is that their keys collide too.
+    fake.add_user("second@shop.ro", "s3cret", [DEMO_CIF])
+    first = client.post("api/docs/invoice", json=simple(idempotencyKey="order-1")).json()
+    other = token_of(fake, "second@shop.ro", "s3cret")
+    again = client.post(
+        "api/docs/invoice", json=simple(idempotencyKey="order-1"), headers={"Authorization": f"Bearer {other}"}
+    ).json()
+    assert again == first and len(fake.documents) == 1
+
+
+def test_ob_go_empty_structs_pass(client: httpx.Client, fake: OblioFake) -> None:
+    # OB-GO's Go structs ignore omitempty: an unset collect or referenceDocument is {} (which
+    # PHP decodes as the same empty array as OB-WOO's []), an unset date "0001-01-01".
+    body = simple(collect={}, referenceDocument={}, dueDate="0001-01-01", useStock="0", sendEmail="0")
+    answer = client.post("api/docs/invoice", json=body)
+    assert answer.status_code == 200, answer.text
+    assert fake.documents[0].paid == 0 and fake.documents[0].corrects is None

@@ -190,6 +190,9 @@ def product(
     quantity: Decimal | None = None,
 ) -> dict[str, Any]:
     """One product entry (§5.2); ``management`` only for stock lines, ``quantity`` to override (storno)."""
+    # UNCERTAIN (§12, §17.5): whether a stock line is matched by `code`, by `name` or both.
+    # Safest reading: send both exactly as the caller gives them (the SKU is `code`, BT-155).
+    # UNCERTAIN (§5.2, §17.7): what `codeClient` means; it is never sent.
     entry: dict[str, Any] = {"name": line.name}
     if line.sku:
         entry["code"] = line.sku

@@ -17,7 +17,9 @@ the traps this module guards against:
 * ``vatIncluded`` defaults to 1 at Oblio: it is always sent (§5.2).
 * Receipts are collects of type ``Chitanta`` on an invoice (§8); corrections are storno
   invoices, full (``refund:1``, which also deletes the invoice's payment) or partial
-  (negative quantities, §9).
+  (negative quantities, §9). The partial shape is not in the doc (UNCERTAIN): its
+  currency is the original's (the document default is RON, §5.1) and the total Oblio
+  booked is read back and checked (§9, §17.3).
 * PDFs exist only behind the document's public ``link`` (no API token, §10).
 * Limits per token: 30 creates / 100 s, 30 other calls / 10 s, and (older text) more than
   3 calls per second blocks the token for 10 minutes (§13).
@@ -26,6 +28,7 @@ the traps this module guards against:
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -55,6 +58,7 @@ from ...model import (
     Correction,
     DocumentKind,
     Invoice,
+    Line,
     Party,
     Payment,
     PaymentType,
@@ -67,6 +71,8 @@ from ...model import (
 from ...provider import Provider, json_request, read_json
 from . import codec
 from .settings import BASE_URL, OblioSettings
+
+logger = logging.getLogger("accounting_connectors")
 
 TOKEN_MARGIN = 60.0
 """Seconds before its expiry at which a cached token is renewed (earlier sheet, §2.9 REC)."""
@@ -83,7 +89,8 @@ CAPABILITIES = Capabilities(
         ),
         Capability.SEND_CORRECTION: Entry(
             Support.SUPPORTED,
-            "storno: full (refund:1, also deletes the invoice's payment) or partial by lowered quantities",
+            "storno: full (refund:1, also deletes the invoice's payment) or partial by lowered quantities, "
+            "its booked total read back and checked",
         ),
         Capability.FETCH_PDF: Entry(
             Support.SUPPORTED, "downloads the document's public link; a receipt's is its invoice's"
@@ -402,6 +409,9 @@ class Oblio(Provider):
 
     def send_receipt(self, receipt: Receipt) -> Flow[SentDocument]:
         """Issue a receipt: an invoice with a ``Chitanta`` collect of its whole value (§8, §11)."""
+        # UNCERTAIN (§8, §17.6): standalone receipt documents are not documented (the clients'
+        # `receipt` type is unexplained). Safest reading: never create one; a receipt is an
+        # invoice carrying a Chitanta collect, in one create with its idempotencyKey.
         if codec.collect_type(receipt.payment_method, "payment_method") != "Chitanta":
             raise ValidationError(
                 "payment_method",
@@ -437,10 +447,11 @@ class Oblio(Provider):
         """Issue a storno invoice (§9): full with ``refund:1``, partial with negative quantities."""
         series, number = _invoice_key(self.own_document(correction.original_document, "original_document"))
         products: list[dict[str, Any]] | None = None
+        reversed_lines: list[Line] = []
         if not correction.is_full_reversal:
             rates = yield from self._rates("send_correction")
             original = correction.original
-            products, _ = codec.storno_products(
+            products, reversed_lines = codec.storno_products(
                 correction,
                 currency=original.currency,
                 vat_of=self._vat_lookup(rates),
@@ -456,15 +467,60 @@ class Oblio(Provider):
         }
         body["mentions"] = codec.mentions(correction.reason, self._note(DocumentKind.CORRECTION, correction.reference))
         if products is not None:
+            # The document currency defaults to RON (§5.1) and OB-FG's partial storno omits
+            # it; the lines of a storno are in the original's currency, so the document says so.
+            original = correction.original
+            self._add_common(body, original.currency, original.language, original.exchange_rate)
             if correction.original.use_stock:
                 body["useStock"] = 1
                 body["workStation"] = self.settings.work_station or "Sediu"
             body["products"] = products
         data = yield from self._create(body, "send_correction", DocumentKind.CORRECTION, correction.reference)
-        return self._sent(data, DocumentKind.CORRECTION, correction.reference, correction.issue_date.isoformat())
+        sent = self._sent(data, DocumentKind.CORRECTION, correction.reference, correction.issue_date.isoformat())
+        if products is None:
+            return sent
+        # UNCERTAIN (§9, §17.3): the partial-storno shape is OB-FG's, not the doc's. Safest
+        # reading: verify the total Oblio booked. The storno exists either way (raising would
+        # make a caller resend it, and the key would only answer it again), so a difference
+        # is logged and kept in raw for a person to correct.
+        expected = -codec.totals(reversed_lines, prices_include_vat=correction.original.prices_include_vat).gross
+        try:
+            booked = yield from self._booked_total(sent, "send_correction")
+        except AccountingError as error:  # the storno is issued: a failed check must not hide it
+            logger.warning(
+                "oblio: could not read back storno %s %s to check its total: %s", sent.series, sent.number, error
+            )
+            booked = None
+        if booked is not None and booked != expected:
+            logger.warning(
+                "oblio: storno %s %s booked a total of %s where %s was expected; check it in Oblio",
+                sent.series,
+                sent.number,
+                booked,
+                expected,
+            )
+        raw = {**sent.raw, "total": None if booked is None else str(booked), "expected_total": str(expected)}
+        return attrs.evolve(sent, raw=raw)
+
+    def _booked_total(self, sent: SentDocument, operation: str) -> Flow[Decimal | None]:
+        """The ``total`` of an issued invoice, read back by its link's id (§4, §16) or its number."""
+        if sent.external_id:
+            params = {"id": sent.external_id}
+        else:
+            params = {"seriesName": str(sent.series), "number": str(sent.number)}
+        response = yield from self._api("GET", "api/docs/invoice/list", operation, params=params)
+        for row in _data_list(response):
+            if str(row.get("seriesName")) == sent.series and str(row.get("number")) == sent.number:
+                try:
+                    return Decimal(str(row.get("total")))
+                except ArithmeticError:
+                    return None
+        return None
 
     def fetch_pdf(self, document: SentDocument) -> Flow[bytes]:
         """Download the document's public ``link`` (no token, redirects followed) and check it is a PDF (§10)."""
+        # UNCERTAIN (§10, §17.4): the link's content type and lifetime. Safest reading: GET it
+        # at once without the API token, follow redirects, require %PDF, else "link only".
         self.own_document(document)
         url = document.url
         if not url:
@@ -602,6 +658,8 @@ class Oblio(Provider):
         return codec.reference_note(word, self.settings.key_namespace, reference)
 
     def _document_body(self, kind: str, reference: str, issue_date: str, series: str) -> dict[str, Any]:
+        # UNCERTAIN (§17.7): `spvExtern` (the doc) vs `sendEinvoice` (OB-CMEVO); neither is sent,
+        # so the account's own e-Factura setting decides.
         return {
             "cif": self.settings.company_vat_code,
             "idempotencyKey": codec.idempotency_key(self.settings.key_namespace, self._account, kind, reference),
@@ -646,9 +704,13 @@ class Oblio(Provider):
                 found = yield from self.find_document(kind, reference)
                 if found is None:
                     raise
+                if kind is DocumentKind.RECEIPT and isinstance(found.raw.get("invoice"), Mapping):
+                    # A receipt is found by its Chitanta number; the create answers (and the
+                    # follow-up read needs) the invoice that carries it (§8).
+                    return dict(found.raw["invoice"])
                 return {"seriesName": found.series, "number": found.number, "link": found.url}
             data = _data(response)
-            if all(isinstance(data.get(key), str) and data.get(key) for key in ("seriesName", "number", "link")):
+            if all(_named(data.get(key)) for key in ("seriesName", "number", "link")):
                 return data
         raise AmbiguousOutcome(
             f"Oblio accepted {reference!r} three times without saying which document it issued; sending it "
@@ -696,6 +758,13 @@ class Oblio(Provider):
             url=link,
             raw={"invoice": dict(data), "collect": dict(collect)},
         )
+
+
+def _named(value: Any) -> bool:
+    """A field a create's answer names: a non-empty string or number (OB-FG casts them to strings)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        return False
+    return bool(str(value).strip())
 
 
 def _truthy(value: Any) -> bool:

@@ -9,8 +9,8 @@ import attrs
 
 from ...errors import ConfigurationError
 from ...model import VatRate
-from ...provider import base_url
 from ...options import ConnectOptions
+from ...provider import base_url
 
 BASE_URL = "https://www.oblio.eu/"
 """Oblio's host; the API is under ``api/`` (oblio.md §1)."""

@@ -13,8 +13,10 @@ keeps its own copy of every constant. What it models:
   ``vatIncluded`` defaulting to 1, discount lines, own numbering with
   ``disableAutoSeries``, ``collect`` at issue, ``useStock`` with ``management`` and
   ``code``, storno through ``referenceDocument`` (full with ``refund:1``; partial with
-  negative quantities), and ``idempotencyKey`` deduplication: a replayed key answers 200
-  with the first document (the sheet's safest reading, §14, §17.1);
+  negative quantities, OB-FG's positive balancing line allowed), and ``idempotencyKey``
+  deduplication, account-wide (a key collides within a login's companies and between the
+  logins of a company): a replayed key answers 200 with the first document (the sheet's
+  safest reading, §14, §17.1);
 * reads, ``invoice/list`` with its filters and paging, ``invoice/collect`` (JSON or form),
   cancel, restore, delete (the last document of a series only), nomenclatures;
 * the public ``link`` (``utils/show_file``) serving a one-page PDF without the token;
@@ -106,7 +108,17 @@ DEFAULT_SERIES: tuple[tuple[str, str, str], ...] = (
 )
 """A new company's series ``(type, name, start)``; ``Aviz``/``Chitanta`` types are UNCERTAIN (§7)."""
 
-LANGUAGES: tuple[tuple[str, str], ...] = (("RO", "Romana"), ("EN", "Engleza"), ("FR", "Franceza"), ("DE", "Germana"))
+LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("RO", "Romana"),
+    ("EN", "Engleza"),
+    ("FR", "Franceza"),
+    ("IT", "Italiana"),
+    ("SP", "Spaniola"),
+    ("HU", "Maghiara"),
+    ("DE", "Germana"),
+)
+"""``nomenclature/languages``: the doc's sample (``EN``/``Engleza``, §3) and the codes the
+official WooCommerce plugin offers (OB-WOO ``_wp_oblio_get_languages``, §18)."""
 
 DEMO_EMAIL = "demo@oblio.example"
 DEMO_SECRET = "demo-api-secret-0123456789"
@@ -165,8 +177,21 @@ def _flag(value: Any, field: str, default: bool) -> bool:
     raise _refuse(texts.ERR_FIELD_TYPE.format(field=field))
 
 
+def _empty(value: Any) -> bool:
+    """PHP's "nothing here", as a PHP service reads it.
+
+    OB-WOO and OB-PHP's README send ``[]`` for no collect or reference document, and
+    ``false`` for an option never saved (``get_option``); OB-GO's structs always marshal,
+    so it sends ``{}`` for them. PHP's ``json_decode($body, true)`` reads ``[]`` and ``{}``
+    as the same empty array.
+    """
+    return (
+        value is None or value is False or value == [] or value == {} or (isinstance(value, str) and not value.strip())
+    )
+
+
 def _text(value: Any, field: str, *, required: bool = False) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _empty(value):
         if required:
             raise _refuse(texts.ERR_FIELD_REQUIRED.format(field=field))
         return None
@@ -309,6 +334,7 @@ class _Company:
     managements: list[tuple[str, str, str]]
     stock: dict[tuple[str, str], _StockItem] = attrs.Factory(dict)
     clients: dict[str, dict[str, Any]] = attrs.Factory(dict)
+    keys: dict[str, _Document] = attrs.Factory(dict)
 
     def series_named(self, name: str, kind: str) -> _Series | None:
         return next((s for s in self.series if s.name == name and s.type == kind), None)
@@ -609,14 +635,17 @@ class OblioFake(FakeProvider):
         user: _User = request.principal
         key = _text(body.get("idempotencyKey"), "idempotencyKey")
         if key is not None:
-            first = user.keys.get(key)
-            if first is not None and not first.deleted:
+            # Keys are account-wide (§14, §16): the widest reading, a key collides with any
+            # earlier use by this login (any company) or in this company (any login).
+            used = [d for d in (user.keys.get(key), company.keys.get(key)) if d is not None and not d.deleted]
+            first = used[0] if used else None
+            if first is not None:
                 # A replayed key answers the first document (safest reading, §14, §17.1).
                 return _ok(self._created(first))
         document = self._build(company, user, doc_type, body, key)
         self._commit(company, document)
         if key is not None:
-            user.keys[key] = document
+            user.keys[key] = company.keys[key] = document
         if self._fail_after_commit:
             self._fail_after_commit -= 1
             return Reply.json({"status": self._fail_status, "statusMessage": texts.ERR_SERVER}, self._fail_status)
@@ -630,7 +659,7 @@ class OblioFake(FakeProvider):
         return f"{BASE_URL}utils/show_file/?ic={ic}&id={document.id}&it={document.link_token}"
 
     def _build(self, company: _Company, user: _User, doc_type: str, body: dict[str, Any], key: str | None) -> _Document:
-        reference = body.get("referenceDocument")
+        reference = None if _empty(body.get("referenceDocument")) else body.get("referenceDocument")
         original: _Document | None = None
         refund = False
         if reference is not None:
@@ -687,7 +716,13 @@ class OblioFake(FakeProvider):
             _flag(body.get(flag), flag, False)
         use_stock = _flag(body.get("useStock"), "useStock", doc_type == "Aviz")
         if use_stock and not company.use_stock:
-            raise _refuse(texts.ERR_STOCK_OFF)
+            if doc_type != "Proforma":
+                raise _refuse(texts.ERR_STOCK_OFF)
+            use_stock = False
+        # useStock is an invoice (and notice) field (§5.1, §3). OB-WOO builds its proforma
+        # from the invoice data, useStock included: the lines keep their warehouse (for the
+        # invoice made from the proforma), but a proforma moves no goods.
+        takes_stock = use_stock and doc_type != "Proforma"
         for field in ("mentions", "internalNote", "workStation", "orderNumber", "issuerName", "noticeNumber"):
             _text(body.get(field), field)
         storno = original is not None and ref_type_is_invoice(original)
@@ -707,6 +742,8 @@ class OblioFake(FakeProvider):
             lines = self._lines(company, products, use_stock, storno=storno)
         net = sum((line.totals()[0] for line in lines), _ZERO)
         vat = sum((line.totals()[1] for line in lines), _ZERO)
+        if storno and not refund and (net + vat > 0 or all(line.quantity >= 0 for line in lines)):
+            raise _refuse(texts.ERR_STORNO_POSITIVE)
         if storno and original is not None and not refund and original.stornoed + (net + vat) < -original.total:
             raise _refuse(texts.ERR_STORNO_EXCEEDS.format(doc=f"{original.series}{original.number}"))
         own_number = _flag(body.get("disableAutoSeries"), "disableAutoSeries", False)
@@ -745,12 +782,12 @@ class OblioFake(FakeProvider):
             storno_of=original if storno else None,
             refund=refund,
         )
-        collect = body.get("collect")
+        collect = None if _empty(body.get("collect")) else body.get("collect")
         if collect is not None:
             if doc_type != "Factura" or not isinstance(collect, dict):
                 raise _refuse(texts.ERR_FIELD_TYPE.format(field="collect"))
             document.collects.append(self._collect(company, document, collect, issue_date))
-        if use_stock:
+        if takes_stock:
             self._take_stock(company, lines)
         return document
 
@@ -772,8 +809,9 @@ class OblioFake(FakeProvider):
             quantity = _number(product.get("quantity", 1), "quantity")
             if quantity < 0 and not storno:
                 raise _refuse(texts.ERR_NEGATIVE_QUANTITY.format(name=name))
-            if storno and quantity > 0:
-                raise _refuse(texts.ERR_STORNO_POSITIVE.format(name=name))
+            # A partial storno may carry a positive line: OB-FG (production) balances
+            # rounding with "Ajustare storno" at quantity +1 (§9). The storno as a whole must
+            # reverse something (checked on its total).
             vat_name, vat_percent = self._vat(company, product, name)
             included = _flag(product.get("vatIncluded"), "vatIncluded", True)  # default 1 (§5.2)
             _flag(product.get("save"), "save", True)

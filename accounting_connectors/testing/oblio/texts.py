@@ -62,9 +62,7 @@ ERR_REFERENCE_TYPE = "Tipul documentului de referinta trebuie sa fie Factura, Pr
 ERR_REFERENCE_MISSING = "Documentul de referinta {doc} nu exista"  # text not documented
 ERR_ALREADY_STORNO = "Factura {doc} a fost deja stornata"  # text not documented
 ERR_STORNO_OF_STORNO = "Factura {doc} este o factura storno"  # text not documented
-ERR_STORNO_POSITIVE = (
-    "Pe o stornare partiala cantitatea produsului {name} trebuie sa fie negativa"  # text not documented
-)
+ERR_STORNO_POSITIVE = "Valoarea unei stornari partiale trebuie sa fie negativa"  # text not documented
 ERR_STORNO_EXCEEDS = "Valoarea stornata depaseste valoarea facturii {doc}"  # text not documented
 ERR_CANCELED = "Documentul {doc} este anulat"  # text not documented
 

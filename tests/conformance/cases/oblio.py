@@ -86,6 +86,28 @@ FIELDS: dict[str, str] = {
     "?preload": "oblio.md §10",
 }  # fmt: skip
 
+# Names documented in more than one place carry every section that documents them.
+FIELDS.update({
+    "cif": "oblio.md §5.1, §5.3 (client), §3 (collect, cancel, delete), §11",
+    "name": "oblio.md §5.2, §5.3 (client), §5.1 (clientLocation)",
+    "code": "oblio.md §5.2, §5.3 (client), §12",
+    "save": "oblio.md §5.2, §5.3 (client)",
+    "seriesName": "oblio.md §5.1, §9 (referenceDocument), §11 (collect)",
+    "number": "oblio.md §5.1, §9 (referenceDocument), §11",
+    "issueDate": "oblio.md §5.1, §11 (collect)",
+    "mentions": "oblio.md §5.1, §11 (collect)",
+    "currency": "oblio.md §5.1, §5.2",
+    "exchangeRate": "oblio.md §5.1, §5.2",
+    "management": "oblio.md §5.2, §12",
+    "workStation": "oblio.md §5.1, §12",
+    "country": "oblio.md §5.3, §5.1 (clientLocation)",
+    "state": "oblio.md §5.3, §5.1 (clientLocation)",
+    "city": "oblio.md §5.3, §5.1 (clientLocation)",
+    "address": "oblio.md §5.3, §5.1 (clientLocation)",
+    "idempotencyKey": "oblio.md §5.1, §14, §3 (delete)",
+    "value": "oblio.md §11 (collect)",
+})  # fmt: skip
+
 INVOICE = ac.Invoice(
     reference="conformance-oblio-1",
     issue_date=today(),
