@@ -19,9 +19,11 @@ async clients differ only in how they await.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import time
+import urllib.parse
 from types import TracebackType
 from typing import Any, NoReturn, Self, TypeVar
 
@@ -103,7 +105,8 @@ class _Policy:
         """
         for secret in self.provider.secrets():
             if secret:
-                text = text.replace(secret, "***")
+                for form in _forms(secret):
+                    text = text.replace(form, "***")
         return _SECRET_QUERY.sub(r"\1***", text)
 
     def _stamp(self, error: AccountingError, call: Call) -> AccountingError:
@@ -236,6 +239,22 @@ class _Policy:
         }
 
 
+def _forms(secret: str) -> tuple[str, ...]:
+    # A provider may echo a credential as given, URL-encoded (a query or form body) or
+    # base64-encoded (a Basic header it quotes back).
+    encoded = base64.b64encode(secret.encode()).decode()
+    return tuple(
+        {
+            secret,
+            urllib.parse.quote(secret),
+            urllib.parse.quote(secret, safe=""),
+            urllib.parse.quote_plus(secret),
+            encoded,
+            encoded.rstrip("="),
+        }
+    )
+
+
 def _raise(error: AccountingError | _Retry) -> NoReturn:
     raise error
 
@@ -281,11 +300,16 @@ class _ConnectorBase:
         return self.provider.reconcile_hint(kind, reference)
 
     def _attribute(self, error: AccountingError, operation: str | None) -> None:
-        # Errors a flow raises itself (local validation) name the provider and operation too.
+        # Errors a flow raises itself (local validation, texts built from a provider's
+        # answer) name the provider and operation too, and are redacted like the rest.
         if error.provider is None:
             error.provider = self.provider.name
         if error.operation is None:
             error.operation = operation
+        redacted = self._policy.redact(error.message)
+        if redacted != error.message:
+            error.message = redacted
+            error.args = (redacted,)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={self.provider.name!r})"

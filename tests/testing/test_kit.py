@@ -368,3 +368,28 @@ def test_a_tiny_provider_runs_end_to_end_against_its_fake() -> None:
     with ac.Client(Tiny.configure(key="k1"), transport=fake, clock=clock) as client:
         sent = client.send_invoice(_invoice())
     assert sent.number == "1" and fake.find(number="1") is not None
+
+
+class EchoingTiny(Tiny):
+    """A provider whose flow raises an error built from an answer that echoes the key."""
+
+    def send_invoice(self, invoice: ac.Invoice) -> Flow[ac.SentDocument]:
+        response = yield Call(json_request("GET", "https://api.tiny.example/v1/invoices/1"), "send_invoice")
+        raise ac.ProviderError(f"the task failed: {response.text}")
+
+
+@pytest.mark.parametrize(
+    "echo",
+    ["s3cr+t/key=", "s3cr%2Bt%2Fkey%3D", "s3cr%2Bt%2Fkey%3D".replace("%2F", "/"), "czNjcit0L2tleT0="],
+    ids=["raw", "url-encoded", "path-encoded", "base64"],
+)
+def test_secrets_echoed_by_a_provider_never_reach_an_error(echo: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=f"key {echo} is not allowed")
+
+    provider = EchoingTiny.configure(key="s3cr+t/key=")
+    with ac.Client(provider, transport=httpx.MockTransport(answer), clock=FakeClock()) as client:
+        with pytest.raises(ac.ProviderError) as caught:
+            client.send_invoice(_invoice())
+    assert echo not in str(caught.value) and "***" in str(caught.value)
+    assert caught.value.operation == "send_invoice"
