@@ -388,8 +388,10 @@ def test_secrets_echoed_by_a_provider_never_reach_an_error(echo: str) -> None:
         return httpx.Response(200, text=f"key {echo} is not allowed")
 
     provider = EchoingTiny.configure(key="s3cr+t/key=")
-    with ac.Client(provider, transport=httpx.MockTransport(answer), clock=FakeClock()) as client:
-        with pytest.raises(ac.ProviderError) as caught:
-            client.send_invoice(_invoice())
+    with (
+        ac.Client(provider, transport=httpx.MockTransport(answer), clock=FakeClock()) as client,
+        pytest.raises(ac.ProviderError) as caught,
+    ):
+        client.send_invoice(_invoice())
     assert echo not in str(caught.value) and "***" in str(caught.value)
     assert caught.value.operation == "send_invoice"
