@@ -16,6 +16,7 @@ Postman collection (``shared/specs``); the traps this module guards against:
 from __future__ import annotations
 
 import base64
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -55,6 +56,8 @@ from ..model import (
 from ..money import TotalsMethod, document_totals
 from ..options import ConnectOptions
 from ..provider import Provider, RawJSON, base_url, json_request, json_string, number_text, read_json
+
+logger = logging.getLogger("accounting_connectors")
 
 BASE_URL = "https://ws.smartbill.ro/SBORO/api/"
 
@@ -266,6 +269,12 @@ class SmartBill(Provider):
         """
         status = response.status_code
         text = self.error_message(response) or _WITHOUT_TEXT.get(status)
+        if text is not None and status < 300 and call.creates and _has_number(response):
+            # A create answered with a number is a created document, whatever its
+            # errorText says: failing it would let the next run issue a second one. The
+            # text stays in SentDocument.raw["errorText"] and is logged.
+            logger.warning("SmartBill issued %s with a message: %s", call.operation, text)
+            return None
         if status == 403:
             return RateLimited(text or "", retry_at=now + BLOCK_SECONDS, response=response)
         if status < 300 and text is None:
@@ -619,6 +628,11 @@ class SmartBill(Provider):
 
 def _reference_note(reference: str) -> str:
     return f"ref: {reference}"
+
+
+def _has_number(response: httpx.Response) -> bool:
+    body = _unwrap(read_json(response))
+    return isinstance(body, dict) and bool(str(body.get("number") or "").strip())
 
 
 def _unwrap(body: Any) -> Any:
