@@ -51,7 +51,9 @@ def test_an_answer_with_a_number_and_an_error_text_is_sent_once(tmp_path: Path) 
 
 def test_an_error_text_without_a_number_is_still_a_refusal(smartbill_fake: Any) -> None:
     smartbill_fake.inject(Fault.ERROR_TEXT_200, "invoice")
-    with ac.connect("smartbill", SmartBillFake.demo_settings, transport=smartbill_fake) as conn:
-        with pytest.raises(ac.ProviderValidationError):
-            conn.send_invoice(invoice("ORD-10"))
+    with (
+        ac.connect("smartbill", SmartBillFake.demo_settings, transport=smartbill_fake) as conn,
+        pytest.raises(ac.ProviderValidationError),
+    ):
+        conn.send_invoice(invoice("ORD-10"))
     assert smartbill_fake.documents == []
