@@ -28,7 +28,7 @@ from ..connector import AsyncConnector, Connector, ConnectorInfo
 from ..errors import AccountingError, AmbiguousOutcome, ConfigurationError, ReferenceConflict, ValidationError
 from ..flow import adrive, drive
 from ..model import Correction, DocumentKind, Invoice, Payment, Receipt, SentDocument
-from .ledger import Ledger, LedgerEntry, LedgerKey, Verdict, fingerprint
+from .ledger import Ledger, LedgerEntry, LedgerKey, LedgerState, Verdict, fingerprint
 from .report import ExportReport, ExportResult, ExportStatus
 from .settings import IntegrationSettings, Numbering, PaymentFallback, SeriesRule
 
@@ -313,8 +313,17 @@ class _ExportCore:
                 return self._hold(key, prepared, error.message)
             self.ledger.fail(key, self.owner, str(error))
             return ExportResult(reference=key.reference, status=ExportStatus.FAILED, error=error, message=str(error))
-        self.ledger.complete(key, self.owner, sent)
-        return ExportResult(reference=key.reference, status=ExportStatus.SENT, document=sent)
+        return self._completed(key, sent)
+
+    def _completed(self, key: LedgerKey, document: SentDocument) -> ExportResult:
+        if self.ledger.complete(key, self.owner, document) is LedgerState.UNCERTAIN:
+            # Another document was recorded for this reference already: both exist.
+            entry = self.ledger.get(key)
+            message = entry.message if entry is not None else "two documents may exist for this reference"
+            return ExportResult(
+                reference=key.reference, status=ExportStatus.UNCERTAIN, document=document, message=message
+            )
+        return ExportResult(reference=key.reference, status=ExportStatus.SENT, document=document)
 
     def _reconcile(self, key: LedgerKey, prepared: Document, cause: str) -> ExportFlow:
         capabilities = self._info.capabilities
@@ -328,8 +337,7 @@ class _ExportCore:
             except AccountingError as error:
                 return self._hold(key, prepared, f"{cause}; looking it up failed too: {error}")
             if found is not None:
-                self.ledger.complete(key, self.owner, found)
-                return ExportResult(reference=key.reference, status=ExportStatus.SENT, document=found)
+                return self._completed(key, found)
             return (yield from self._send(key, prepared, again=True))
         return self._hold(key, prepared, cause)
 

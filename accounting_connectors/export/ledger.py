@@ -91,8 +91,13 @@ class Ledger(Protocol):
         """Atomically decide whether ``owner`` may send ``key`` and record the intent if so."""
         ...
 
-    def complete(self, key: LedgerKey, owner: str, document: SentDocument) -> None:
-        """Record that the document was issued."""
+    def complete(self, key: LedgerKey, owner: str, document: SentDocument) -> LedgerState | None:
+        """Record that the document was issued; return the state recorded.
+
+        ``UNCERTAIN`` means another document was already recorded for the reference (a
+        late answer of an exporter presumed dead): two documents may exist, and the entry
+        is held for a person with both named.
+        """
         ...
 
     def fail(self, key: LedgerKey, owner: str, message: str) -> None:
@@ -118,6 +123,13 @@ class Ledger(Protocol):
     def close(self) -> None:
         """Release the storage."""
         ...
+
+
+def same_document(first: SentDocument, second: SentDocument) -> bool:
+    """Whether two records name one document at the provider (by its id, else its number)."""
+    if first.external_id and second.external_id:
+        return first.external_id == second.external_id
+    return (first.series, first.number) == (second.series, second.number)
 
 
 def fingerprint(document: object) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import ConfigurationError
 from ..model import SentDocument
 from ..serialization import from_dict, to_dict
-from .ledger import Decision, IsStale, LedgerEntry, LedgerKey, LedgerState, Verdict
+from .ledger import Decision, IsStale, LedgerEntry, LedgerKey, LedgerState, Verdict, same_document
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger (
@@ -110,16 +110,32 @@ class SQLiteLedger:
                 return Decision(Verdict.RECONCILE, entry)
             return Decision(Verdict.BUSY, entry)
 
-    def complete(self, key: LedgerKey, owner: str, document: SentDocument) -> None:
-        """Record that the document was issued.
+    def complete(self, key: LedgerKey, owner: str, document: SentDocument) -> LedgerState | None:
+        """Record that the document was issued; return the state recorded.
 
         This is the truth whoever holds the entry: an exporter presumed dead (its lease
         ran out) that still gets its answer records it over the other's intent or hold.
+        When another document is already recorded for the reference, both exist: the
+        entry is held (``UNCERTAIN``) with both named, never silently kept as one.
         """
         with self._transaction() as db:
             entry = self._row(db, key)
-            if entry is not None and entry.state is not LedgerState.SENT:
+            if entry is None:
+                return None
+            known = entry.document
+            if entry.state is LedgerState.SENT and known is not None and not same_document(known, document):
+                message = (
+                    f"two documents were issued for {key.reference!r}: {known.full_number or known.external_id} "
+                    f"and {document.full_number or document.external_id} (a late answer of an exporter presumed "
+                    "dead); cancel one at the provider, then resolve the reference with the one that stands"
+                )
+                self._write(db, key, LedgerState.UNCERTAIN, entry.fingerprint, owner, document=known, message=message)
+                return LedgerState.UNCERTAIN
+            if entry.state is LedgerState.UNCERTAIN and known is not None and not same_document(known, document):
+                return LedgerState.UNCERTAIN  # already held with two documents named
+            if entry.state is not LedgerState.SENT:
                 self._write(db, key, LedgerState.SENT, entry.fingerprint, owner, document=document)
+            return LedgerState.SENT
 
     def fail(self, key: LedgerKey, owner: str, message: str) -> None:
         """Record that nothing was issued."""
