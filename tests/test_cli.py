@@ -116,7 +116,7 @@ def test_demo_invoice_is_a_valid_document() -> None:
 
 @pytest.mark.parametrize(
     ("fmt", "marker"),
-    [("text", "capability  "), ("markdown", "| capability |"), ("html", "<table>"), ("json", "\"send_invoice\": {")],
+    [("text", "capability  "), ("markdown", "| capability |"), ("html", "<table>"), ("json", '"send_invoice": {')],
 )
 def test_capabilities_in_each_format(fmt: str, marker: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["capabilities", "--format", fmt]) == 0
