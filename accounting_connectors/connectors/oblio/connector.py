@@ -24,14 +24,14 @@ the traps this module guards against:
 * Limits per token: 30 creates / 100 s, 30 other calls / 10 s, and (older text) more than
   3 calls per second blocks the token for 10 minutes (§13).
 * Numbers come back zero-padded (``"0055"``) and are kept exactly.
+
+This module holds :class:`Oblio` and its flows; the token and the calls are in :mod:`.auth`,
+the error mapping and the answers' parts in :mod:`.answers`, the bodies in :mod:`.bodies`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import threading
-import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -43,13 +43,9 @@ from ...capabilities import Capabilities, Capability, Entry, Support
 from ...errors import (
     AccountingError,
     AmbiguousOutcome,
-    AuthenticationError,
     NotFound,
-    PermissionDenied,
     ProviderError,
     ProviderValidationError,
-    RateLimited,
-    ServerError,
     ValidationError,
 )
 from ...flow import Call, Flow
@@ -59,7 +55,6 @@ from ...model import (
     DocumentKind,
     Invoice,
     Line,
-    Party,
     Payment,
     PaymentType,
     Receipt,
@@ -68,14 +63,12 @@ from ...model import (
     VatRate,
     VatRateInfo,
 )
-from ...provider import Provider, json_request, read_json
-from . import codec
+from . import answers, codec
+from .answers import _DUPLICATE, _data, _data_list, _invoice_key, _named, _truthy
+from .bodies import OblioBodies
 from .settings import BASE_URL, OblioSettings
 
 logger = logging.getLogger("accounting_connectors")
-
-TOKEN_MARGIN = 60.0
-"""Seconds before its expiry at which a cached token is renewed (earlier sheet, §2.9 REC)."""
 
 BLOCK_SECONDS = 600.0
 """The penalty to assume for exceeding a limit: the token is blocked for 10 minutes (§13)."""
@@ -111,25 +104,8 @@ CAPABILITIES = Capabilities(
     },
 )
 
-_TOKEN_REFUSED = re.compile(r"(?i)access token provided (has expired|is invalid)")
-_BLOCKED = re.compile(r"(?i)\b(blocat|blocked|too many|prea multe|limita de|rate limit)")
-_NOT_FOUND = re.compile(r"(?i)\b(nu a fost gasit|nu exista|not found)")
-_DUPLICATE = re.compile(r"(?i)(idempotency|duplicat|deja (exista|emis|folosit))")
 
-
-@attrs.define
-class _Token:
-    value: str
-    expires_at: float
-    """Driver (wall-clock) time after which the token is renewed."""
-    fetched: float
-    """``time.monotonic()`` when fetched, a guard for connectors idle longer than the token lives."""
-    lifetime: float
-    seen: float
-    """The latest driver time a response for this credential was read at."""
-
-
-class Oblio(Provider):
+class Oblio(OblioBodies):
     """Oblio.eu connector; build it with ``ac.connect("oblio", ...)`` (see :class:`OblioSettings`)."""
 
     name: ClassVar[str] = "oblio"
@@ -146,19 +122,7 @@ class Oblio(Provider):
     )
     retry_after_default: ClassVar[float | None] = BLOCK_SECONDS
 
-    _tokens: ClassVar[dict[str, _Token]] = {}
-    _tokens_lock: ClassVar[threading.Lock] = threading.Lock()
-
     settings: OblioSettings
-
-    def __init__(self, settings: OblioSettings) -> None:
-        super().__init__(settings)
-        self.base_url = settings.base_url
-        self._account = codec.account_of(settings.company_vat_code)
-        self._cache_key = credential_fingerprint("oblio", settings.email.casefold(), settings.api_secret, self.base_url)
-        self._vat_rates: list[tuple[str, Decimal]] | None = None
-        self._series: list[dict[str, Any]] | None = None
-        self._now = 0.0
 
     def __repr__(self) -> str:
         return f"Oblio(email={self.settings.email!r}, company_vat_code={self.settings.company_vat_code!r})"
@@ -184,181 +148,14 @@ class Oblio(Provider):
             token = self._tokens.get(self._cache_key)
         return (self.settings.api_secret,) + ((token.value,) if token else ())
 
-    @classmethod
-    def forget_tokens(cls) -> None:
-        """Drop every cached access token (the next call of each credential fetches a new one)."""
-        with cls._tokens_lock:
-            cls._tokens.clear()
-
     def error_message(self, response: httpx.Response) -> str | None:
         """Oblio's ``statusMessage`` (or an OAuth ``error_description``)."""
-        body = read_json(response)
-        if isinstance(body, Mapping):
-            for key in ("statusMessage", "error_description", "message", "error"):
-                value = body.get(key)
-                if isinstance(value, str) and value.strip():
-                    return value.strip()
-        return None
+        return answers.error_message(response)
 
     def error_for(self, response: httpx.Response, call: Call, now: float) -> AccountingError | None:
         """HTTP status and the body's ``status`` both count: a 200 carrying ``status`` 400 is an error (§2)."""
         self._observe(now)
-        status = response.status_code
-        body = read_json(response)
-        if status < 300:
-            inner = body.get("status") if isinstance(body, Mapping) else None
-            try:
-                status = int(str(inner)) if inner is not None else status
-            except ValueError:
-                status = 200
-            if status < 300:
-                return None
-        message = self.error_message(response) or f"Oblio answered status {status}"
-        if status == 429 or _BLOCKED.search(message):
-            # UNCERTAIN answer (§13): a 429 or a "blocked" text is the 10-minute penalty.
-            return RateLimited(message)
-        if status == 401:
-            return AuthenticationError(message)
-        if status == 403:
-            return PermissionDenied(message)
-        if status >= 500:
-            return ServerError(message)
-        if status == 404 or (call.request.method == "GET" and _NOT_FOUND.search(message)):
-            return NotFound(message)
-        if status in (400, 409, 422):
-            return ProviderValidationError(message, field_errors={"": [message]})
-        return ProviderError(message)
-
-    # The token.
-
-    def _observe(self, now: float) -> None:
-        # Flows have no clock: the driver's time reaches a provider only with each answer.
-        self._now = now
-        with self._tokens_lock:
-            token = self._tokens.get(self._cache_key)
-            if token is not None:
-                token.seen = now
-
-    def _cached_token(self) -> str | None:
-        with self._tokens_lock:
-            token = self._tokens.get(self._cache_key)
-            if token is None:
-                return None
-            if token.seen >= token.expires_at or time.monotonic() - token.fetched >= token.lifetime:
-                del self._tokens[self._cache_key]
-                return None
-            return token.value
-
-    def _drop_token(self, value: str) -> None:
-        with self._tokens_lock:
-            token = self._tokens.get(self._cache_key)
-            if token is not None and token.value == value:
-                del self._tokens[self._cache_key]
-
-    def _token(self, operation: str) -> Flow[str]:
-        cached = self._cached_token()
-        if cached is not None:
-            return cached
-        # Form-encoded, as the doc posts it (the official PHP client's JSON works too, §1).
-        request = httpx.Request(
-            "POST",
-            self.base_url + "api/authorize/token",
-            data={"client_id": self.settings.email, "client_secret": self.settings.api_secret},
-            headers={"Accept": "application/json"},
-        )
-        response = yield Call(request, operation)
-        body = read_json(response)
-        value = body.get("access_token") if isinstance(body, Mapping) else None
-        if not isinstance(value, str) or not value:
-            raise AuthenticationError("Oblio's token answer carries no access_token", response=response)
-        try:
-            lifetime = float(str(body.get("expires_in") or 3600))  # a string in Oblio's answer
-        except ValueError:
-            lifetime = 3600.0
-        if not 0 < lifetime < 10 * 86400:  # NaN, infinite or absurd: assume the documented hour
-            lifetime = 3600.0
-        renew_after = max(lifetime - TOKEN_MARGIN, lifetime / 2)
-        now = self._now  # the driver's time of this very answer (error_for ran on it)
-        with self._tokens_lock:
-            self._tokens[self._cache_key] = _Token(value, now + renew_after, time.monotonic(), renew_after, now)
-        return value
-
-    def _api(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        body: Any = None,
-        creates: bool = False,
-        deduplicated: bool = False,
-    ) -> Flow[httpx.Response]:
-        """One API call with the Bearer token, fetched first when needed and renewed once on a 401."""
-        token = yield from self._token(operation)
-        response: httpx.Response
-        try:
-            response = yield self._call(method, path, operation, token, params, body, creates, deduplicated)
-            return response
-        except AuthenticationError as error:
-            if not _TOKEN_REFUSED.search(error.message):
-                raise
-            self._drop_token(token)
-        token = yield from self._token(operation)
-        response = yield self._call(method, path, operation, token, params, body, creates, deduplicated)
-        return response
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        token: str,
-        params: Mapping[str, str] | None,
-        body: Any,
-        creates: bool,
-        deduplicated: bool,
-    ) -> Call:
-        headers = {"Authorization": f"Bearer {token}"}
-        query = None if method != "GET" else {"cif": self.settings.company_vat_code, **(params or {})}
-        request = json_request(method, self.base_url + path, body, headers=headers, params=query)
-        return Call(request, operation, creates=creates, deduplicated=deduplicated)
-
-    # Account data.
-
-    def _rates(self, operation: str) -> Flow[list[tuple[str, Decimal]]]:
-        if self._vat_rates is None:
-            response = yield from self._api("GET", "api/nomenclature/vat_rates", operation)
-            rates = []
-            for item in _data_list(response):
-                try:
-                    rates.append((str(item["name"]), Decimal(str(item["percent"]))))
-                except (KeyError, ArithmeticError):
-                    continue
-            self._vat_rates = rates
-        return self._vat_rates
-
-    def _all_series(self, operation: str) -> Flow[list[dict[str, Any]]]:
-        if self._series is None:
-            response = yield from self._api("GET", "api/nomenclature/series", operation)
-            self._series = _data_list(response)
-        return self._series
-
-    def _default_series(self, kind: str, operation: str, field: str) -> Flow[str]:
-        listed = yield from self._all_series(operation)
-        # UNCERTAIN which `type` values exist beyond Factura/Proforma (§7, §17.8): filter by those seen.
-        of_kind = [item for item in listed if item.get("type") == kind and item.get("name")]
-        chosen = next((item for item in of_kind if _truthy(item.get("default"))), of_kind[0] if of_kind else None)
-        if chosen is None:
-            setting = "receipt_series" if kind == "Chitanta" else "invoice_series"
-            raise ValidationError(field, f"the Oblio company lists no {kind} series; configure {setting}")
-        return str(chosen["name"])
-
-    def _vat_lookup(self, rates: list[tuple[str, Decimal]]) -> codec.VatLookup:
-        def lookup(vat: VatRate, field: str) -> tuple[str, Decimal]:
-            return codec.vat_match(vat, field, rates, self.settings.vat_names)
-
-        return lookup
+        return answers.error_of(response, call, self.error_message)
 
     # Operations.
 
@@ -372,38 +169,7 @@ class Oblio(Provider):
         receipt_series = None
         if collect_type == "Chitanta":
             receipt_series = yield from self._receipt_series("send_invoice", "payment.method")
-        body = self._document_body("invoice", invoice.reference, invoice.issue_date.isoformat(), series)
-        body["client"] = codec.client(invoice.buyer, save=self.settings.save_clients)
-        if invoice.due_date:
-            body["dueDate"] = invoice.due_date.isoformat()
-        if invoice.sale_date:
-            body["deliveryDate"] = invoice.sale_date.isoformat()
-        if invoice.number is not None:
-            body["disableAutoSeries"] = 1
-            body["number"] = invoice.number
-        self._add_common(body, invoice.currency, invoice.language, invoice.exchange_rate)
-        body["mentions"] = codec.mentions(invoice.notes, self._note(DocumentKind.INVOICE, invoice.reference))
-        management = None
-        if invoice.use_stock:
-            management = invoice.warehouse or self.settings.management
-            body["useStock"] = 1
-            body["workStation"] = self.settings.work_station or "Sediu"
-        body["products"] = codec.products(
-            invoice.lines,
-            currency=invoice.currency,
-            prices_include_vat=invoice.prices_include_vat,
-            vat_of=self._vat_lookup(rates),
-            management=management,
-        )
-        if invoice.payment is not None and collect_type is not None:
-            collect: dict[str, Any] = {"type": collect_type, "value": invoice.payment.amount}
-            if receipt_series is not None:
-                collect["seriesName"] = receipt_series
-            else:
-                collect["documentNumber"] = invoice.reference
-            if invoice.payment.paid_on is not None:
-                collect["issueDate"] = invoice.payment.paid_on.isoformat()
-            body["collect"] = collect
+        body = self._invoice_body(invoice, series, rates, collect_type, receipt_series)
         data = yield from self._create(body, "send_invoice", DocumentKind.INVOICE, invoice.reference)
         return self._sent(data, DocumentKind.INVOICE, invoice.reference, invoice.issue_date.isoformat())
 
@@ -425,21 +191,7 @@ class Oblio(Provider):
         series = self.settings.invoice_series
         if series is None:
             series = yield from self._default_series("Factura", "send_receipt", "series")
-        issue_date = receipt.issue_date.isoformat()
-        body = self._document_body("receipt", receipt.reference, issue_date, series)
-        buyer = receipt.buyer or Party(name=self.settings.walk_in_client_name)
-        body["client"] = codec.client(buyer, save=self.settings.save_clients and receipt.buyer is not None)
-        self._add_common(body, receipt.currency, receipt.language, None)
-        body["mentions"] = codec.mentions(receipt.notes, self._note(DocumentKind.RECEIPT, receipt.reference))
-        body["products"] = codec.products(
-            receipt.lines,
-            currency=receipt.currency,
-            prices_include_vat=receipt.prices_include_vat,
-            vat_of=self._vat_lookup(rates),
-            management=None,
-        )
-        gross = codec.totals(receipt.lines, prices_include_vat=receipt.prices_include_vat).gross
-        body["collect"] = {"type": "Chitanta", "seriesName": receipt_series, "value": gross, "issueDate": issue_date}
+        body = self._receipt_body(receipt, series, receipt_series, rates)
         data = yield from self._create(body, "send_receipt", DocumentKind.RECEIPT, receipt.reference)
         return (yield from self._receipt_of(data, receipt.reference, receipt_series, "send_receipt"))
 
@@ -457,24 +209,7 @@ class Oblio(Provider):
                 vat_of=self._vat_lookup(rates),
                 management=(original.warehouse or self.settings.management) if original.use_stock else None,
             )
-        target = self.settings.correction_series or series
-        body = self._document_body("correction", correction.reference, correction.issue_date.isoformat(), target)
-        body["referenceDocument"] = {
-            "type": "Factura",
-            "seriesName": series,
-            "number": number,
-            "refund": 1 if products is None else 0,
-        }
-        body["mentions"] = codec.mentions(correction.reason, self._note(DocumentKind.CORRECTION, correction.reference))
-        if products is not None:
-            # The document currency defaults to RON (§5.1) and OB-FG's partial storno omits
-            # it; the lines of a storno are in the original's currency, so the document says so.
-            original = correction.original
-            self._add_common(body, original.currency, original.language, original.exchange_rate)
-            if correction.original.use_stock:
-                body["useStock"] = 1
-                body["workStation"] = self.settings.work_station or "Sediu"
-            body["products"] = products
+        body = self._storno_body(correction, series, number, products)
         data = yield from self._create(body, "send_correction", DocumentKind.CORRECTION, correction.reference)
         sent = self._sent(data, DocumentKind.CORRECTION, correction.reference, correction.issue_date.isoformat())
         if products is None:
@@ -645,49 +380,7 @@ class Oblio(Provider):
                 break
         return None
 
-    # Building and reading.
-
-    def _note(self, kind: DocumentKind, reference: str) -> str:
-        word = (
-            "correction"
-            if kind is DocumentKind.CORRECTION
-            else "receipt"
-            if kind is DocumentKind.RECEIPT
-            else "invoice"
-        )
-        return codec.reference_note(word, self.settings.key_namespace, reference)
-
-    def _document_body(self, kind: str, reference: str, issue_date: str, series: str) -> dict[str, Any]:
-        # UNCERTAIN (§17.7): `spvExtern` (the doc) vs `sendEinvoice` (OB-CMEVO); neither is sent,
-        # so the account's own e-Factura setting decides.
-        return {
-            "cif": self.settings.company_vat_code,
-            "idempotencyKey": codec.idempotency_key(self.settings.key_namespace, self._account, kind, reference),
-            "seriesName": series,
-            "issueDate": issue_date,
-        }
-
-    @staticmethod
-    def _add_common(body: dict[str, Any], currency: str, language: str | None, exchange_rate: Decimal | None) -> None:
-        body["currency"] = currency
-        if exchange_rate is not None:
-            body["exchangeRate"] = exchange_rate
-        if language:
-            body["language"] = language.upper()
-
-    def _check_invoice(self, invoice: Invoice) -> str | None:
-        """Local checks before any request; the collect type of a payment at issue."""
-        missing = invoice.use_stock and not (invoice.warehouse or self.settings.management)
-        if missing and any(not line.is_service for line in invoice.lines):
-            raise ValidationError("warehouse", "stock lines need the Oblio warehouse (management); set warehouse")
-        if invoice.payment is None:
-            return None
-        return codec.collect_type(invoice.payment.method, "payment.method")
-
-    def _receipt_series(self, operation: str, field: str) -> Flow[str]:
-        if self.settings.receipt_series:
-            return self.settings.receipt_series
-        return (yield from self._default_series("Chitanta", operation, field))
+    # Creating and reading.
 
     def _create(self, body: dict[str, Any], operation: str, kind: DocumentKind, reference: str) -> Flow[dict[str, Any]]:
         """A deduplicated create; an answer without series, number and link is sent again with the same key."""
@@ -758,40 +451,3 @@ class Oblio(Provider):
             url=link,
             raw={"invoice": dict(data), "collect": dict(collect)},
         )
-
-
-def _named(value: Any) -> bool:
-    """A field a create's answer names: a non-empty string or number (OB-FG casts them to strings)."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        return False
-    return bool(str(value).strip())
-
-
-def _truthy(value: Any) -> bool:
-    return value is True or str(value).strip().lower() in ("1", "true")
-
-
-def _data(response: httpx.Response) -> dict[str, Any]:
-    body = read_json(response)
-    data = body.get("data") if isinstance(body, Mapping) else None
-    return dict(data) if isinstance(data, Mapping) else {}
-
-
-def _data_list(response: httpx.Response) -> list[dict[str, Any]]:
-    body = read_json(response)
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if not isinstance(data, list):
-        return []
-    return [dict(item) for item in data if isinstance(item, Mapping)]
-
-
-def _invoice_key(document: SentDocument) -> tuple[str, str]:
-    """The invoice's series and number; a receipt's invoice is in its ``raw``."""
-    if document.kind is DocumentKind.RECEIPT and isinstance(document.raw.get("invoice"), Mapping):
-        invoice = document.raw["invoice"]
-        series, number = invoice.get("seriesName"), invoice.get("number")
-    else:
-        series, number = document.series, document.number
-    if not series or not number:
-        raise ValidationError("document.number", "Oblio finds documents by series and number; both are needed")
-    return str(series), str(number)
