@@ -952,3 +952,20 @@ def test_a_number_answered_as_a_json_number_is_not_ambiguous(connect: Any, oblio
 
     sent = connect(transport=Mangle(oblio_fake, numeric)).send_invoice(invoice())
     assert sent.number == "1" and len(creates(oblio_fake)) == 1 and len(oblio_fake.documents) == 1
+
+
+def test_two_installations_on_one_account_never_collide_on_their_references(
+    oblio_fake: OblioFake, fake_clock: FakeClock
+) -> None:
+    # Two shops export to one Oblio company, each with its own login; both have an ORDER-1.
+    oblio_fake.add_user("second@example.ro", "second-secret", [DEMO_CIF])
+    other = {**SETTINGS, "email": "second@example.ro", "api_secret": "second-secret"}
+    with (
+        ac.connect("oblio", dict(SETTINGS), transport=oblio_fake, clock=fake_clock) as first,
+        ac.connect("oblio", other, transport=oblio_fake) as second,
+    ):
+        one = first.send_invoice(invoice(reference="ORDER-1"))
+        two = second.send_invoice(invoice(reference="ORDER-1"))
+        again = first.send_invoice(invoice(reference="ORDER-1"))
+    assert one.number != two.number and len(oblio_fake.documents) == 2
+    assert again.number == one.number  # the same installation still deduplicates

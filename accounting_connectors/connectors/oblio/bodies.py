@@ -77,12 +77,21 @@ class OblioBodies(OblioAuth):
         )
         return codec.reference_note(word, self.settings.key_namespace, reference)
 
+    @property
+    def _key_namespace(self) -> str:
+        # Keys are account-wide at Oblio (§14, §16): two installations sharing an account
+        # would collide on their own references, and the second order would silently map
+        # to the first one's invoice. OB-FG prefixes a per-site hash; here the installation
+        # is its login (the API secret may rotate, the login stays), unless named. The
+        # key is a hash, so the login never shows in it.
+        return self.settings.key_namespace or f"login:{self.settings.email.casefold()}"
+
     def _document_body(self, kind: str, reference: str, issue_date: str, series: str) -> dict[str, Any]:
         # UNCERTAIN (§17.7): `spvExtern` (the doc) vs `sendEinvoice` (OB-CMEVO); neither is sent,
         # so the account's own e-Factura setting decides.
         return {
             "cif": self.settings.company_vat_code,
-            "idempotencyKey": codec.idempotency_key(self.settings.key_namespace, self._account, kind, reference),
+            "idempotencyKey": codec.idempotency_key(self._key_namespace, self._account, kind, reference),
             "seriesName": series,
             "issueDate": issue_date,
         }

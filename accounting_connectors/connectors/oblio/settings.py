@@ -60,8 +60,10 @@ class OblioSettings:
     management: str | None = attrs.field(default=None, validator=_optional_text)
     """Warehouse (``management``) for stock lines of invoices that name no ``warehouse``."""
     key_namespace: str = ""
-    """A prefix for this installation: idempotency keys are account-wide at Oblio, so two
-    shops sharing one Oblio account must use different namespaces (oblio.md §14, §16)."""
+    """A name for this installation in its idempotency keys, which are account-wide at Oblio
+    (oblio.md §14, §16). Empty, the login (``email``) stands for the installation, so two
+    installations with their own logins never collide; installations that share one login
+    must each set their own. Also written into the reference note of ``mentions``."""
     save_clients: bool = False
     """Let Oblio update its stored client from each document (``client.save``; Oblio's default is 0)."""
     vat_names: Mapping[VatRate, str] = attrs.field(factory=dict, converter=_vat_names, hash=False)
