@@ -6,6 +6,8 @@
 * ``<!-- providers-api -->`` becomes a section with the mkdocstrings directive of each
   built-in provider's connector, from the registry, so a new provider is documented
   without editing ``api.md``.
+* ``<!-- capabilities:NAME -->`` becomes that provider's row of the matrix as a table, so
+  a provider's page shows what it supports as the code declares it.
 * ``<!-- testing-kit-api -->`` becomes the mkdocstrings directives for the testing kit's
   modules and each built-in provider's fake.
 
@@ -83,6 +85,19 @@ def _provider_list() -> str:
     return "\n".join(lines) + "\n"
 
 
+_PROVIDER_CAPABILITIES = re.compile(r"<!-- capabilities:([a-z0-9_]+) -->")
+
+
+def _provider_capabilities(match: re.Match[str]) -> str:
+    from accounting_connectors.registry import provider_class
+
+    rows = ["| Capability | Support | Note |", "|---|---|---|"]
+    for capability, entry in provider_class(match.group(1)).capabilities:
+        note = entry.note.replace("|", "\\|")
+        rows.append(f"| `{capability.value}` | {entry.support.value} | {note} |")
+    return "\n".join(rows) + "\n"
+
+
 def _title(page: Path) -> str:
     for line in page.read_text(encoding="utf-8").splitlines():
         if line.startswith("# "):
@@ -120,6 +135,7 @@ def on_page_markdown(markdown: str, **kwargs: Any) -> str:
         markdown = markdown.replace(CAPABILITY_MATRIX, ac.capability_matrix().to_markdown())
     if PROVIDERS_API in markdown:
         markdown = markdown.replace(PROVIDERS_API, _providers_api())
+    markdown = _PROVIDER_CAPABILITIES.sub(_provider_capabilities, markdown)
     if PROVIDER_FIXTURES in markdown:
         markdown = markdown.replace(PROVIDER_FIXTURES, _provider_fixtures())
     if PROVIDER_LIST in markdown:
