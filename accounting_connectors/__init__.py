@@ -11,14 +11,17 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .capabilities import Capabilities, Capability, CapabilityMatrix, Support
-from .client import AsyncClient, Client
 from .errors import (
     AccountingError,
     AmbiguousOutcome,
     AuthenticationError,
     ConfigurationError,
     ConnectorClosed,
+    MalformedAnswer,
     NotFound,
     PermissionDenied,
     ProviderError,
@@ -35,6 +38,9 @@ from .model import (
     Address,
     Correction,
     DocumentKind,
+    EInvoiceState,
+    EInvoiceStatus,
+    EInvoiceSystem,
     Invoice,
     Line,
     Party,
@@ -48,9 +54,31 @@ from .model import (
     VatRateInfo,
 )
 from .registry import capability_matrix, connect, connect_async, providers
-from .serialization import from_dict, to_dict
+
+if TYPE_CHECKING:
+    from .client import AsyncClient, Client
+    from .serialization import from_dict, to_dict
 
 __version__ = "0.1.0"
+
+# Imported on first use, not with the package: the JSON conversion needs cattrs, which
+# most programs (that only send documents) never touch, and the drivers load with the
+# first connector (connect() imports them).
+_LAZY = {"to_dict": "serialization", "from_dict": "serialization", "Client": "client", "AsyncClient": "client"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "AccountingError",
@@ -66,6 +94,9 @@ __all__ = [
     "ConnectorClosed",
     "Correction",
     "DocumentKind",
+    "EInvoiceState",
+    "EInvoiceStatus",
+    "EInvoiceSystem",
     "Invoice",
     "Line",
     "NotFound",
@@ -73,6 +104,7 @@ __all__ = [
     "Payment",
     "PaymentType",
     "PermissionDenied",
+    "MalformedAnswer",
     "ProviderError",
     "ProviderValidationError",
     "RateLimited",

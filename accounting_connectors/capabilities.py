@@ -31,6 +31,7 @@ class Capability(enum.Enum):
     DOCUMENT_LINK = "document_link"
     NATIVE_IDEMPOTENCY = "native_idempotency"
     LOOKUP_BY_REFERENCE = "lookup_by_reference"
+    EINVOICE = "einvoice"
 
 
 class Support(enum.Enum):

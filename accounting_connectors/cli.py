@@ -342,6 +342,7 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
     if args.sandbox:
         fake, clock, sandbox_settings = _sandbox(args.provider or config.get("provider") or DEFAULT_SANDBOX)
         fake.keep_log = False  # a long sandbox run keeps a count of requests, not each request
+        fake.keep_documents = False  # ... and only the latest documents (in the fakes that honour it)
         conn = connect(fake.provider, sandbox_settings, transport=fake, clock=clock)
     elif config.get("provider") or args.provider:
         name = str(args.provider or config["provider"])

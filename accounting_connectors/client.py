@@ -20,15 +20,19 @@ async clients differ only in how they await.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import re
+import ssl
+import threading
 import time
 import urllib.parse
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, NoReturn, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
 
+import attrs
 import httpx
-import tenacity
 
 from .capabilities import Capabilities
 from .clock import SYSTEM_CLOCK, Clock
@@ -36,17 +40,33 @@ from .errors import (
     AccountingError,
     AmbiguousOutcome,
     ConnectorClosed,
+    MalformedAnswer,
     RateLimited,
     ServerError,
     Timeout,
     TransportError,
+    ValidationError,
 )
 from .flow import Call, Effect, Flow, Sleep, adrive, drive
 from .limits import parse_retry_after
-from .model import Correction, DocumentKind, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
+from .model import (
+    Correction,
+    DocumentKind,
+    EInvoiceStatus,
+    Invoice,
+    Payment,
+    PaymentType,
+    Receipt,
+    SentDocument,
+    Series,
+    VatRateInfo,
+)
 from .notebook import Listing
 from .provider import Provider
-from .ratelimit import CredentialLimiter, Slot, shared_limiter
+from .ratelimit import CredentialLimiter, Limiter, Slot, shared_limiter
+
+if TYPE_CHECKING:
+    import tenacity
 
 T = TypeVar("T")
 
@@ -57,8 +77,95 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 _SECRET_QUERY = re.compile(r"(?i)([?&](?:api_?token|token|key|password|secret|apikey)=)[^&]*")
 
+_ssl_lock = threading.Lock()
+_ssl_context: ssl.SSLContext | None = None
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """The one SSL context every default HTTP client of this process verifies with.
+
+    Built once (certifi's bundle, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``, as httpx reads
+    them) and shared: building one costs tens of milliseconds and most of a MiB, which a
+    process with thousands of connectors would pay for each. SSL contexts are safe to
+    share between clients and threads.
+    """
+    global _ssl_context
+    with _ssl_lock:
+        if _ssl_context is None:
+            _ssl_context = httpx.create_ssl_context()
+        return _ssl_context
+
+
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing: no provider sets a cookie the SDK needs.
+
+    httpx reads every response's ``Set-Cookie`` into its jar (tens of microseconds a
+    call); the HTTP clients the connectors build skip that.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Keep no cookie."""
+
+
+def _own_client(client: httpx.Client | httpx.AsyncClient) -> None:
+    # httpx has no public way to hand a client a jar subclass (its setter copies the jar).
+    if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
+        client._cookies = _NoCookies()
+
+
 # Failures where the request certainly did not reach the provider.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+# What a provider's parser raises when an answer has a shape it did not expect (a key
+# missing, a null, a list for an object, a bad number or date, nesting too deep).
+_PARSE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError, RecursionError)
+
+
+class _TooLarge(Exception):
+    """Internal: the body grew past the provider's ``max_response_bytes``."""
+
+
+class _Run:
+    """What one operation's run has seen: its last answer and whether a create was answered."""
+
+    __slots__ = ("create", "last", "wrote")
+
+    def __init__(self) -> None:
+        self.last: httpx.Response | None = None
+        self.create: Call | None = None
+        self.wrote = False
+
+    def answered(self, effect: Effect, response: Any) -> None:
+        if isinstance(effect, Call) and isinstance(response, httpx.Response):
+            self.last = response
+            self.wrote = self.wrote or effect.writes
+            if effect.creates:
+                self.create = effect
+
+
+def _read_body(response: httpx.Response, limit: int) -> None:
+    # The body is read here, capped, so a huge (or endlessly decompressing) answer never
+    # fills memory; what was read becomes the response's content.
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+
+
+async def _aread_body(response: httpx.Response, limit: int) -> None:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
 
 
 class _Retry(Exception):
@@ -84,7 +191,7 @@ class _Policy:
         clock: Clock,
         max_retries: int,
         retry_cap: float,
-        limiter: CredentialLimiter | None,
+        limiter: Limiter | None,
     ) -> None:
         self.provider = provider
         self.clock = clock
@@ -109,12 +216,50 @@ class _Policy:
                     text = text.replace(form, "***")
         return _SECRET_QUERY.sub(r"\1***", text)
 
+    def scrub(self, error: AccountingError) -> AccountingError:
+        """``error`` with every credential masked (:meth:`redact`).
+
+        Its text, its field errors, and the library errors it wraps (``__cause__``, shown
+        in tracebacks).
+        """
+        seen: set[int] = set()
+        current: BaseException | None = error
+        while isinstance(current, AccountingError) and id(current) not in seen:
+            seen.add(id(current))
+            redacted = self.redact(current.message)
+            if redacted != current.message or current.args != (redacted,):
+                current.message = redacted
+                current.args = (redacted,)
+            field_errors = getattr(current, "field_errors", None)
+            if isinstance(field_errors, dict) and field_errors:
+                current.field_errors = {  # type: ignore[attr-defined]
+                    self.redact(str(field)): [self.redact(str(text)) for text in texts]
+                    for field, texts in field_errors.items()
+                }
+            current = current.__cause__ or current.__context__
+        return error
+
+    def scrub_result(self, value: T) -> T:
+        """A flow's result with every credential masked.
+
+        A returned document's ``raw`` (the provider's answer, which the send-once ledger
+        stores) and its text fields.
+        """
+        if not isinstance(value, SentDocument):
+            return value
+        raw = _redact_deep(value.raw, self.redact)
+        texts = {"number": value.number, "series": value.series, "external_id": value.external_id, "url": value.url}
+        changes: dict[str, Any] = {
+            name: self.redact(text) for name, text in texts.items() if text is not None and self.redact(text) != text
+        }
+        if raw != value.raw:
+            changes["raw"] = raw
+        return attrs.evolve(value, **changes) if changes else value
+
     def _stamp(self, error: AccountingError, call: Call) -> AccountingError:
         error.provider = error.provider or self.provider.name
         error.operation = error.operation or call.operation
-        error.message = self.redact(error.message)
-        error.args = (error.message,)
-        return error
+        return self.scrub(error)
 
     def before_send(self, call: Call) -> Slot:
         """The rate-limit slot of ``call``: send at ``slot.start`` (raises ``RateLimited`` while blocked)."""
@@ -139,6 +284,40 @@ class _Policy:
             return self.ambiguous(error, call)
         error.retry_safe = True
         return _Retry(error, unknown_create=call.creates)
+
+    def unreadable_body(self, exc: Exception, response: httpx.Response, call: Call) -> AccountingError:
+        """An answer whose body could not be read (a bad ``Content-Encoding``, too large)."""
+        if isinstance(exc, _TooLarge):
+            what = f"an answer longer than {self.provider.max_response_bytes} bytes"
+        else:
+            what = f"an answer that could not be decoded ({type(exc).__name__}: {exc})"
+        error = MalformedAnswer(
+            f"{self.provider.display_name} sent {what} (HTTP {response.status_code})", response=response
+        )
+        self._stamp(error, call)
+        if call.writes:
+            error.retry_safe = False  # the write may have taken effect
+        return self.ambiguous(error, call) if call.creates else error
+
+    def unexpected(self, exc: BaseException | AccountingError, run: _Run, operation: str | None) -> AccountingError:
+        """The error for an answer the provider's parser could not read (``exc`` escaped it).
+
+        After a create was answered, the document may exist: ``AmbiguousOutcome``.
+        """
+        if isinstance(exc, AccountingError):
+            error = exc
+        else:
+            error = MalformedAnswer(
+                f"{self.provider.display_name} answered something its connector cannot read "
+                f"({type(exc).__name__}: {exc})",
+                response=run.last,
+            )
+            error.__cause__ = exc
+        error.provider = error.provider or self.provider.name
+        error.operation = error.operation or operation
+        if run.create is not None:
+            return self.ambiguous(error, run.create)
+        return error
 
     def closed(self, call: Call) -> ConnectorClosed:
         """The error for a call on a connector whose HTTP client is closed."""
@@ -231,6 +410,8 @@ class _Policy:
 
     def retrying_kwargs(self) -> dict[str, Any]:
         """The retry loop after a first failed attempt (tenacity's arguments)."""
+        import tenacity  # imported on the first connector, not with the package
+
         return {
             "stop": tenacity.stop_after_attempt(self.max_retries),
             "wait": self._wait,
@@ -239,9 +420,11 @@ class _Policy:
         }
 
 
+@functools.lru_cache(maxsize=4096)
 def _forms(secret: str) -> tuple[str, ...]:
     # A provider may echo a credential as given, URL-encoded (a query or form body) or
-    # base64-encoded (a Basic header it quotes back).
+    # base64-encoded (a Basic header it quotes back). Cached: redaction runs on every
+    # string of every answer kept, and the forms of one credential never change.
     encoded = base64.b64encode(secret.encode()).decode()
     return tuple(
         {
@@ -253,6 +436,17 @@ def _forms(secret: str) -> tuple[str, ...]:
             encoded.rstrip("="),
         }
     )
+
+
+def _redact_deep(value: Any, redact: Callable[[str], str]) -> Any:
+    # Strings anywhere in a JSON-like value (the provider's answer kept in raw), keys too.
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {redact(key) if isinstance(key, str) else key: _redact_deep(item, redact) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_deep(item, redact) for item in value]
+    return value
 
 
 def _raise(error: AccountingError | _Retry) -> NoReturn:
@@ -269,7 +463,7 @@ class _ConnectorBase:
         clock: Clock | None = None,
         max_retries: int = 3,
         retry_cap: float = 60.0,
-        limiter: CredentialLimiter | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.provider = provider
         self._policy = _Policy(
@@ -299,6 +493,23 @@ class _ConnectorBase:
         """Where a person should look to tell whether an ambiguous create took effect."""
         return self.provider.reconcile_hint(kind, reference)
 
+    @property
+    def settles_ambiguous(self) -> str | None:
+        """How the provider settles an ambiguous create (:attr:`Provider.settles_ambiguous`)."""
+        return self.provider.settles_ambiguous
+
+    @property
+    def in_flight_window(self) -> float:
+        """Seconds a create may still be travelling once sent.
+
+        The HTTP timeout's phases added up (an unset phase counts 300 s), plus the
+        provider's :attr:`~accounting_connectors.provider.Provider.in_flight_margin`.
+        """
+        timeout = getattr(getattr(self, "_http", None), "timeout", None)
+        phases = [getattr(timeout, name, None) for name in ("connect", "write", "read", "pool")]
+        total = sum(300.0 if phase is None else float(phase) for phase in phases)
+        return total + self.provider.in_flight_margin
+
     def _attribute(self, error: AccountingError, operation: str | None) -> None:
         # Errors a flow raises itself (local validation, texts built from a provider's
         # answer) name the provider and operation too, and are redacted like the rest.
@@ -306,10 +517,19 @@ class _ConnectorBase:
             error.provider = self.provider.name
         if error.operation is None:
             error.operation = operation
-        redacted = self._policy.redact(error.message)
-        if redacted != error.message:
-            error.message = redacted
-            error.args = (redacted,)
+        self._policy.scrub(error)
+
+    def _settled(self, error: AccountingError, run: _Run, operation: str | None) -> AccountingError:
+        # An answer the flow could not read after a create was answered (a local
+        # ValidationError from parsing it, or a MalformedAnswer) leaves the document
+        # possibly created: never a retry-safe failure.
+        if isinstance(error, (ValidationError, MalformedAnswer)):
+            if run.create is not None:
+                error = self._policy.unexpected(error, run, operation)
+            elif run.wrote:
+                error.retry_safe = False  # a write was answered: it may have taken effect
+        self._attribute(error, operation)
+        return error
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={self.provider.name!r})"
@@ -332,20 +552,41 @@ class Client(_ConnectorBase):
         clock: Clock | None = None,
         max_retries: int = 3,
         retry_cap: float = 60.0,
-        limiter: CredentialLimiter | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         super().__init__(provider, clock=clock, max_retries=max_retries, retry_cap=retry_cap, limiter=limiter)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(transport=transport, timeout=timeout or DEFAULT_TIMEOUT)
+        if http_client is None:
+            http_client = httpx.Client(
+                transport=transport, timeout=timeout or DEFAULT_TIMEOUT, verify=default_ssl_context()
+            )
+            _own_client(http_client)
+        self._http = http_client
+        import tenacity
+
         self._retrying = tenacity.Retrying(sleep=self._policy.clock.sleep, **self._policy.retrying_kwargs())
 
     def run(self, flow: Flow[T], operation: str | None = None) -> T:
         """Drive a provider flow to its result; ``operation`` names it on errors the flow raises."""
+        run = _Run()
+
+        def perform(effect: Effect) -> httpx.Response | None:
+            response = self._perform(effect)
+            run.answered(effect, response)
+            return response
+
         try:
-            return drive(flow, self._perform)
+            return self._policy.scrub_result(drive(flow, perform))
         except AccountingError as error:
-            self._attribute(error, operation)
-            raise
+            settled = self._settled(error, run, operation)
+            if settled is error:
+                raise
+            raise settled from error
+        except _PARSE_ERRORS as exc:
+            if run.last is None:
+                raise  # no answer was read: a fault of the caller or the connector
+            settled = self._settled(self._policy.unexpected(exc, run, operation), run, operation)
+            raise settled from settled.__cause__
 
     def _perform(self, effect: Effect) -> httpx.Response | None:
         if isinstance(effect, Sleep):
@@ -376,7 +617,14 @@ class Client(_ConnectorBase):
         policy.limiter.sent(slot)
         started = time.perf_counter()
         try:
-            response = self._http.send(call.request)
+            response = self._http.send(call.request, stream=True)
+            try:
+                _read_body(response, self.provider.max_response_bytes)
+            except (httpx.DecodingError, _TooLarge) as exc:
+                policy.log(call, response, started)
+                _raise(policy.unreadable_body(exc, response, call))
+            finally:
+                response.close()
         except httpx.TransportError as exc:
             policy.log(call, None, started)
             _raise(policy.transport_failure(exc, call))
@@ -439,6 +687,20 @@ class Client(_ConnectorBase):
         """The document issued for ``reference``, or ``None`` (``LOOKUP_BY_REFERENCE``)."""
         return self.run(self.provider.find_document(kind, reference), "find_document")
 
+    def settle(
+        self, kind: DocumentKind, reference: str, data: Mapping[str, str], document: Any = None
+    ) -> SentDocument | None:
+        """Settle an ambiguous create (:meth:`Provider.settle`)."""
+        return self.run(self.provider.settle(kind, reference, data, document), "settle")
+
+    def einvoice_status(self, document: SentDocument) -> EInvoiceStatus:
+        """Where ``document`` stands in KSeF or RO e-Factura (``EINVOICE``)."""
+        return self.run(self.provider.einvoice_status(document), "einvoice_status")
+
+    def send_einvoice(self, document: SentDocument) -> EInvoiceStatus:
+        """Submit ``document`` to KSeF or RO e-Factura, only when its status allows it."""
+        return self.run(self.provider.send_einvoice(document), "send_einvoice")
+
 
 class AsyncClient(_ConnectorBase):
     """The asynchronous twin of :class:`Client`, over ``httpx.AsyncClient``.
@@ -456,19 +718,38 @@ class AsyncClient(_ConnectorBase):
         clock: Clock | None = None,
         max_retries: int = 3,
         retry_cap: float = 60.0,
-        limiter: CredentialLimiter | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         super().__init__(provider, clock=clock, max_retries=max_retries, retry_cap=retry_cap, limiter=limiter)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=timeout or DEFAULT_TIMEOUT)
+        if http_client is None:
+            http_client = httpx.AsyncClient(
+                transport=transport, timeout=timeout or DEFAULT_TIMEOUT, verify=default_ssl_context()
+            )
+            _own_client(http_client)
+        self._http = http_client
 
     async def run(self, flow: Flow[T], operation: str | None = None) -> T:
         """Drive a provider flow to its result; ``operation`` names it on errors the flow raises."""
+        run = _Run()
+
+        async def perform(effect: Effect) -> httpx.Response | None:
+            response = await self._perform(effect)
+            run.answered(effect, response)
+            return response
+
         try:
-            return await adrive(flow, self._perform)
+            return self._policy.scrub_result(await adrive(flow, perform))
         except AccountingError as error:
-            self._attribute(error, operation)
-            raise
+            settled = self._settled(error, run, operation)
+            if settled is error:
+                raise
+            raise settled from error
+        except _PARSE_ERRORS as exc:
+            if run.last is None:
+                raise  # no answer was read: a fault of the caller or the connector
+            settled = self._settled(self._policy.unexpected(exc, run, operation), run, operation)
+            raise settled from settled.__cause__
 
     async def _perform(self, effect: Effect) -> httpx.Response | None:
         if isinstance(effect, Sleep):
@@ -486,6 +767,8 @@ class AsyncClient(_ConnectorBase):
                 raise self._policy.exhausted(failure, call) from None
             await self._policy.clock.asleep(self._policy.backoff(failure, 1))
         # A fresh AsyncRetrying per call: its state is per thread, and many tasks share one.
+        import tenacity
+
         retrying = tenacity.AsyncRetrying(sleep=self._policy.clock.asleep, **self._policy.retrying_kwargs())
         try:
             return await retrying(self._attempt, call)
@@ -499,7 +782,14 @@ class AsyncClient(_ConnectorBase):
         policy.limiter.sent(slot)
         started = time.perf_counter()
         try:
-            response = await self._http.send(call.request)
+            response = await self._http.send(call.request, stream=True)
+            try:
+                await _aread_body(response, self.provider.max_response_bytes)
+            except (httpx.DecodingError, _TooLarge) as exc:
+                policy.log(call, response, started)
+                _raise(policy.unreadable_body(exc, response, call))
+            finally:
+                await response.aclose()
         except httpx.TransportError as exc:
             policy.log(call, None, started)
             _raise(policy.transport_failure(exc, call))
@@ -559,3 +849,17 @@ class AsyncClient(_ConnectorBase):
     async def find_document(self, kind: DocumentKind, reference: str) -> SentDocument | None:
         """The document issued for ``reference``, or ``None`` (``LOOKUP_BY_REFERENCE``)."""
         return await self.run(self.provider.find_document(kind, reference), "find_document")
+
+    async def settle(
+        self, kind: DocumentKind, reference: str, data: Mapping[str, str], document: Any = None
+    ) -> SentDocument | None:
+        """Settle an ambiguous create (:meth:`Provider.settle`)."""
+        return await self.run(self.provider.settle(kind, reference, data, document), "settle")
+
+    async def einvoice_status(self, document: SentDocument) -> EInvoiceStatus:
+        """Where ``document`` stands in KSeF or RO e-Factura (``EINVOICE``)."""
+        return await self.run(self.provider.einvoice_status(document), "einvoice_status")
+
+    async def send_einvoice(self, document: SentDocument) -> EInvoiceStatus:
+        """Submit ``document`` to KSeF or RO e-Factura, only when its status allows it."""
+        return await self.run(self.provider.send_einvoice(document), "send_einvoice")

@@ -8,7 +8,6 @@ slept on, so a 10-minute penalty costs no real time.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol
 
@@ -59,6 +58,8 @@ class SystemClock:
 
     async def asleep(self, seconds: float) -> None:
         """Suspend the current task for ``seconds``."""
+        import asyncio  # not imported with the package: only async code needs it
+
         await asyncio.sleep(max(seconds, 0.0))
 
     def sleep_until(self, deadline: float) -> None:

@@ -11,7 +11,18 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from .capabilities import Capabilities
-from .model import Correction, DocumentKind, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
+from .model import (
+    Correction,
+    DocumentKind,
+    EInvoiceStatus,
+    Invoice,
+    Payment,
+    PaymentType,
+    Receipt,
+    SentDocument,
+    Series,
+    VatRateInfo,
+)
 
 __all__ = ["AsyncConnector", "Connector", "ConnectorInfo"]
 
@@ -84,6 +95,14 @@ class Connector(ConnectorInfo, Protocol):
         """The document issued for ``reference``, or ``None``."""
         ...
 
+    def einvoice_status(self, document: SentDocument) -> EInvoiceStatus:
+        """Where ``document`` stands in KSeF or RO e-Factura."""
+        ...
+
+    def send_einvoice(self, document: SentDocument) -> EInvoiceStatus:
+        """Submit ``document`` where the provider has an explicit send (never a second time)."""
+        ...
+
     def close(self) -> None:
         """Release the connector's HTTP client."""
         ...
@@ -127,6 +146,14 @@ class AsyncConnector(ConnectorInfo, Protocol):
 
     async def find_document(self, kind: DocumentKind, reference: str) -> SentDocument | None:
         """The document issued for ``reference``, or ``None``."""
+        ...
+
+    async def einvoice_status(self, document: SentDocument) -> EInvoiceStatus:
+        """Where ``document`` stands in KSeF or RO e-Factura."""
+        ...
+
+    async def send_einvoice(self, document: SentDocument) -> EInvoiceStatus:
+        """Submit ``document`` where the provider has an explicit send (never a second time)."""
         ...
 
     async def aclose(self) -> None:

@@ -182,6 +182,16 @@ class ServerError(ProviderError):
     """The provider failed (HTTP 5xx or its equivalent)."""
 
 
+class MalformedAnswer(ProviderError):
+    """The provider answered something that cannot be read.
+
+    Not JSON (or XML, or a PDF) of the expected shape, too large, or undecodable. On a
+    create the drivers raise ``AmbiguousOutcome`` instead: the document may exist.
+    """
+
+    retry_safe_default = True
+
+
 class TransportError(AccountingError):
     """No usable answer came back: connection, TLS or protocol failure."""
 

@@ -45,12 +45,20 @@ def _invalid(reason: str, _as: type[_T]) -> _T:
     return cast(_T, _Invalid(reason))
 
 
+# A field's type is the string "bool" until attrs.resolve_types (which cattrs calls) makes
+# it the class itself.
+_BOOL_TYPES: tuple[object, ...] = ("bool", bool)
+
+
 def _reject_invalid(instance: attrs.AttrsInstance) -> None:
     """Raise for the first field whose converter could not convert its value."""
     for field in attrs.fields(type(instance)):
         value = getattr(instance, field.name)
         if type(value) is _Invalid:
             raise ValidationError(field.name, value.reason)
+        if field.type in _BOOL_TYPES and type(value) is not bool:
+            # "false" would be taken as true: only True and False are booleans.
+            raise ValidationError(field.name, f"must be true or false, not {value!r}")
         if type(value) is str and not value.isascii():
             try:
                 value.encode()
@@ -60,7 +68,55 @@ def _reject_invalid(instance: attrs.AttrsInstance) -> None:
                 raise ValidationError(field.name, "is not valid Unicode text") from None
 
 
-def _decimal(value: object) -> Decimal:
+MAX_AMOUNT = Decimal(10) ** 12
+"""Every amount, quantity, price, rate and percentage is below this in absolute value
+(10^12): more than any provider books, and small enough that totals stay exact."""
+MAX_QUANTITY_PLACES = 6
+"""Quantities (and exchange rates) have at most 6 decimal places."""
+MAX_PRICE_PLACES = 4
+"""Prices, payment amounts and percentages have at most 4 decimal places."""
+FIRST_DATE = dt.date(2000, 1, 1)
+"""The earliest date a document may carry (issue, sale, due and payment dates)."""
+LAST_DATE = dt.date(2100, 12, 31)
+"""The latest date a document may carry."""
+_MAX_NUMBER_TEXT = 64
+
+
+def _places(number: Decimal) -> int:
+    # Without the decimal context (normalize() could overflow): trailing zeros do not count.
+    _, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int) or exponent >= 0:
+        return 0
+    trailing = 0
+    for digit in reversed(digits):
+        if digit:
+            break
+        trailing += 1
+    return max(-exponent - trailing, 0)
+
+
+def _decimal(value: object, places: int = MAX_QUANTITY_PLACES) -> Decimal:
+    number = _any_decimal(value)
+    if isinstance(cast(object, number), _Invalid):
+        return number
+    if number and number.adjusted() >= 12:  # abs(number) >= 10^12, without the decimal context
+        return _invalid(f"{number} is outside what any provider books (its size must be below 10^12)", Decimal)
+    if _places(number) > places:
+        return _invalid(f"{number} has more than {places} decimal places", Decimal)
+    return number
+
+
+def _price(value: object) -> Decimal:
+    return _decimal(value, MAX_PRICE_PLACES)
+
+
+def _optional_price(value: object) -> Decimal | None:
+    return None if value is None else _price(value)
+
+
+def _any_decimal(value: object) -> Decimal:
+    if isinstance(value, str) and len(value) > _MAX_NUMBER_TEXT:
+        return _invalid(f"{value[:20]!r}... is too long for a number", Decimal)
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, bool):
@@ -84,6 +140,17 @@ def _optional_decimal(value: object) -> Decimal | None:
 
 
 def _date(value: object) -> dt.date:
+    date = _any_date(value)
+    if not isinstance(cast(object, date), _Invalid) and not FIRST_DATE <= date <= LAST_DATE:
+        return _invalid(f"{date.isoformat()} is outside {FIRST_DATE.isoformat()}..{LAST_DATE.isoformat()}", dt.date)
+    return date
+
+
+def _optional_any_date(value: object) -> dt.date | None:
+    return None if value is None else _any_date(value)
+
+
+def _any_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -154,7 +221,7 @@ class VatRate:
     your own tables, never from constants in this library.
     """
 
-    percent: Decimal = attrs.field(default=Decimal(0), converter=_decimal)
+    percent: Decimal = attrs.field(default=Decimal(0), converter=_price)
     """The percentage (``21`` for 21 %); 0 for special treatments."""
     kind: VatKind = VatKind.RATE
     """A plain rate, or the special treatment (exempt, not subject, reverse charge, intra-EU, export)."""
@@ -234,6 +301,8 @@ class Party:
     def __attrs_post_init__(self) -> None:
         _reject_invalid(self)
         _require_text("name", self.name)
+        if self.tax_id is not None and not self.tax_id.strip():
+            raise ValidationError("tax_id", "is blank; leave it out (None) when the buyer has none")
         if self.is_company and not self.tax_id:
             raise ValidationError("tax_id", "a company buyer needs its tax id")
         if self.address is not None and not isinstance(self.address, Address):
@@ -255,13 +324,13 @@ class Line:
     """How many (``Decimal``; zero only in corrections)."""
     unit: str
     """The unit of measure as printed (``"buc"``, ``"szt."``)."""
-    unit_price: Decimal = attrs.field(converter=_decimal)
+    unit_price: Decimal = attrs.field(converter=_price)
     """Price of one unit, net or gross by the document's ``prices_include_vat``."""
     vat: VatRate
     """The line's VAT rate or treatment."""
     sku: str | None = attrs.field(default=None, converter=_optional_str)
     """The product code the provider's stock knows it by."""
-    discount_percent: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    discount_percent: Decimal | None = attrs.field(default=None, converter=_optional_price)
     """A discount on the line's price, more than 0 and at most 100."""
     is_service: bool = False
     """A service (no stock movement) rather than goods."""
@@ -307,7 +376,7 @@ class Payment:
 
     method: str
     """Your own name for how it was paid, mapped to the provider's payment type."""
-    amount: Decimal = attrs.field(converter=_decimal)
+    amount: Decimal = attrs.field(converter=_price)
     """The amount received (``Decimal``)."""
     paid_on: dt.date | None = attrs.field(default=None, converter=_optional_date)
     """When it was received; left out, the provider's default (usually the day it is sent)."""
@@ -460,7 +529,7 @@ class SentDocument:
     """The series exactly as the provider returned it."""
     external_id: str | None = None
     """The provider's own id of the document, when it has one."""
-    issue_date: dt.date | None = attrs.field(default=None, converter=_optional_date)
+    issue_date: dt.date | None = attrs.field(default=None, converter=_optional_any_date)
     """The date of issue the provider booked."""
     url: str | None = None
     """A link to the document, when the provider gives one."""
@@ -593,3 +662,122 @@ class VatRateInfo:
     """The rate as this library writes it."""
     is_default: bool = False
     """The provider's default rate."""
+
+
+class EInvoiceSystem(enum.Enum):
+    """The government e-invoicing system a provider submits documents to."""
+
+    KSEF = "ksef"
+    """Poland's Krajowy System e-Faktur (the number is the KSeF number)."""
+    RO_EFACTURA = "ro_efactura"
+    """Romania's RO e-Factura at ANAF, through the SPV (the number is ANAF's upload index)."""
+
+
+class EInvoiceState(enum.Enum):
+    """Where a document stands in the e-invoicing system, in one vocabulary for every provider."""
+
+    NOT_APPLICABLE = "not_applicable"
+    """The document kind never goes to the system (receipt, proforma, estimate)."""
+    NOT_SENT = "not_sent"
+    """Eligible, not submitted (yet); ``needs_configuration`` says when the account cannot submit."""
+    PENDING = "pending"
+    """Submitted, waiting for the authority (offline modes waiting to be sent included)."""
+    ACCEPTED = "accepted"
+    """The authority accepted it; ``number`` is the KSeF number or ANAF's index when given."""
+    REJECTED = "rejected"
+    """The provider or the authority refused it; ``errors`` says why, ``resend_allowed`` whether to retry."""
+    UNKNOWN = "unknown"
+    """The API gives no answer, or a value this version does not know (``provider_status`` keeps it)."""
+
+
+_FINAL_STATES = frozenset({EInvoiceState.ACCEPTED, EInvoiceState.REJECTED, EInvoiceState.NOT_APPLICABLE})
+_RESENDABLE_STATES = frozenset({EInvoiceState.NOT_SENT, EInvoiceState.REJECTED})
+
+
+def _optional_datetime(value: object) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return _invalid(f"must be a datetime, not {type(value).__name__}", dt.datetime)
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if value is None:
+        return ()
+    items: object = _tuple(value)
+    if not isinstance(items, tuple):
+        return cast(tuple[str, ...], items)
+    return tuple(str(item) for item in items)
+
+
+@attrs.frozen(kw_only=True)
+class EInvoiceStatus:
+    """A document's clearance in KSeF or RO e-Factura, as the provider reports it.
+
+    ``state`` is the common reading; ``provider_status`` the provider's own raw value
+    (Fakturownia's ``gov_status``, inFakt's ``ksef_data.status``, Oblio's
+    ``einvoiceStatus.code``, ...), kept verbatim so an unknown value is never lost.
+    ``resend_allowed`` is the connector's judgement, by the provider's rules, that a
+    new submission cannot produce a second accepted document: it is never true for a
+    document that is or may be accepted (the model refuses it outside ``NOT_SENT`` and
+    ``REJECTED``). ``needs_configuration`` says the account itself cannot submit (no
+    KSeF authorisation, SPV not configured): a person must act in the provider's app.
+    """
+
+    provider: str
+    """The provider's registered name."""
+    system: EInvoiceSystem
+    """KSeF or RO e-Factura."""
+    state: EInvoiceState
+    """The common state."""
+    reference: str
+    """Your reference of the document (the ``SentDocument``'s)."""
+    document_id: str | None = None
+    """The provider's own id of the document (the ``SentDocument``'s ``external_id``)."""
+    number: str | None = None
+    """The KSeF number, or ANAF's upload index (``index_incarcare``)."""
+    download_id: str | None = None
+    """ANAF's download id (``id_descarcare``), where the provider gives it (Oblio)."""
+    errors: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    """The reasons, verbatim as the provider gives them (free text everywhere)."""
+    provider_status: str | None = attrs.field(default=None, converter=_optional_str)
+    """The provider's own raw status value, verbatim."""
+    sent_at: dt.datetime | None = attrs.field(default=None, converter=_optional_datetime)
+    """When it was submitted, where the provider says (with the provider's UTC offset when it gives one)."""
+    accepted_at: dt.datetime | None = attrs.field(default=None, converter=_optional_datetime)
+    """When the authority accepted it (or processing finished), where the provider says."""
+    verification_url: str | None = attrs.field(default=None, converter=_optional_str)
+    """KSeF's public verification link, where the provider gives it."""
+    demo: bool = False
+    """The account talks to a test or demo environment: the number is not a real one."""
+    resend_allowed: bool = False
+    """A new submission is safe (it cannot make a second accepted document)."""
+    needs_configuration: bool = False
+    """The account cannot submit until a person configures it at the provider."""
+    raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    """The provider's own answer, for support and audits."""
+
+    def __attrs_post_init__(self) -> None:
+        _reject_invalid(self)
+        if not isinstance(self.system, EInvoiceSystem):
+            raise ValidationError("system", f"must be an EInvoiceSystem, not {self.system!r}")
+        if not isinstance(self.state, EInvoiceState):
+            raise ValidationError("state", f"must be an EInvoiceState, not {self.state!r}")
+        if self.resend_allowed and self.state not in _RESENDABLE_STATES:
+            raise ValidationError("resend_allowed", f"a {self.state.value} document must never be sent again")
+
+    @property
+    def final(self) -> bool:
+        """Polling can stop: accepted, not applicable, or rejected (a resend is a new decision)."""
+        return self.state in _FINAL_STATES
+
+    @property
+    def may_be_accepted(self) -> bool:
+        """The document is, or may already be, accepted: never submit it again."""
+        return self.state in (EInvoiceState.ACCEPTED, EInvoiceState.PENDING, EInvoiceState.UNKNOWN)
+
+    def _repr_html_(self) -> str:
+        from .notebook import repr_html
+
+        return repr_html(self)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 if TYPE_CHECKING:
     from .capabilities import Capabilities
     from .export.report import ExportReport, ExportResult
-    from .model import Correction, Invoice, Receipt, SentDocument
+    from .model import Correction, EInvoiceStatus, Invoice, Receipt, SentDocument
 
 T = TypeVar("T")
 
@@ -112,6 +112,32 @@ def sent_html(document: SentDocument) -> str:
     return body.replace("</tbody>", f"<tr><th>link</th><td>{link}</td></tr></tbody>") if link else body
 
 
+def einvoice_html(status: EInvoiceStatus) -> str:
+    """A document's e-invoicing state: the common state, the number, the reasons and the flags."""
+    link = status.verification_url
+    items: list[tuple[str, object]] = [
+        ("provider", status.provider),
+        ("system", status.system.value),
+        ("reference", status.reference),
+        ("state", status.state.value),
+        ("number", status.number),
+        ("download id", status.download_id),
+        ("provider status", status.provider_status),
+        ("sent at", status.sent_at),
+        ("accepted at", status.accepted_at),
+        ("demo", "yes" if status.demo else None),
+        ("resend allowed", "yes" if status.resend_allowed else None),
+        ("needs configuration", "yes" if status.needs_configuration else None),
+    ]
+    body = definitions("EInvoiceStatus", items)
+    extra = "".join(f"<tr><th>error</th><td>{_cell(error)}</td></tr>" for error in status.errors)
+    if link:
+        extra += (
+            f'<tr><th>verification</th><td><a href="{html.escape(link, quote=True)}">{html.escape(link)}</a></td></tr>'
+        )
+    return body.replace("</tbody>", extra + "</tbody>") if extra else body
+
+
 def result_html(result: ExportResult) -> str:
     """One export result."""
     document = result.document
@@ -159,10 +185,12 @@ def repr_html(value: Any) -> str:
     """The HTML of any object this module renders."""
     from .capabilities import Capabilities
     from .export.report import ExportReport, ExportResult
-    from .model import SentDocument
+    from .model import EInvoiceStatus, SentDocument
 
     if isinstance(value, SentDocument):
         return sent_html(value)
+    if isinstance(value, EInvoiceStatus):
+        return einvoice_html(value)
     if isinstance(value, ExportResult):
         return result_html(value)
     if isinstance(value, ExportReport):

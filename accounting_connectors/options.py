@@ -13,7 +13,7 @@ import httpx
 
 if TYPE_CHECKING:
     from .clock import Clock
-    from .ratelimit import CredentialLimiter
+    from .ratelimit import Limiter
 
 __all__ = ["ConnectOptions"]
 
@@ -27,7 +27,7 @@ class ConnectOptions(TypedDict, total=False):
     clock: Clock | None
     max_retries: int
     retry_cap: float
-    limiter: CredentialLimiter | None
+    limiter: Limiter | None
 
 
 DRIVER_OPTIONS = frozenset(ConnectOptions.__annotations__)

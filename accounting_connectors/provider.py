@@ -20,8 +20,10 @@ import httpx
 from .capabilities import Capabilities, Capability
 from .errors import (
     AccountingError,
+    AmbiguousOutcome,
     AuthenticationError,
     ConfigurationError,
+    MalformedAnswer,
     NotFound,
     PermissionDenied,
     ProviderError,
@@ -33,7 +35,18 @@ from .errors import (
 )
 from .flow import Call, Flow
 from .limits import RateLimit, RateLimitState, parse_rate_limit_headers
-from .model import Correction, DocumentKind, Invoice, Payment, PaymentType, Receipt, SentDocument, Series, VatRateInfo
+from .model import (
+    Correction,
+    DocumentKind,
+    EInvoiceStatus,
+    Invoice,
+    Payment,
+    PaymentType,
+    Receipt,
+    SentDocument,
+    Series,
+    VatRateInfo,
+)
 
 DEFAULT_STATUS_ERRORS: Mapping[int, type[ProviderError]] = {
     400: ProviderValidationError,
@@ -45,6 +58,10 @@ DEFAULT_STATUS_ERRORS: Mapping[int, type[ProviderError]] = {
     429: RateLimited,
 }
 """The HTTP statuses most providers mean the same way; 5xx is always ``ServerError``."""
+
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+"""The largest answer read by default (10 MiB, decoded): no provider's JSON, XML or PDF
+answer to one document comes near it, and a longer body is refused with a typed error."""
 
 
 class Provider:
@@ -73,6 +90,8 @@ class Provider:
     """The provider's row of the capability matrix."""
     rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
     """The provider's documented limits, enforced per credential by the drivers."""
+    max_response_bytes: ClassVar[int] = MAX_RESPONSE_BYTES
+    """Answers longer than this (after decoding) are refused by the drivers, unread."""
     one_document_at_a_time: ClassVar[bool] = False
     """Creates share account-wide state (iFirma's accounting month): bulk export sends
     documents one after another instead of concurrently."""
@@ -131,6 +150,28 @@ class Provider:
     def reconcile_hint(self, kind: DocumentKind, reference: str) -> str:
         """Where a person should look to tell whether an ambiguous create took effect."""
         return ""
+
+    settles_ambiguous: ClassVar[str | None] = None
+    """How :meth:`settle` tells whether an ambiguous create took effect, when it can:
+    ``"task"`` by the provider's own reference of the request (safe at any time),
+    ``"content"`` by looking for a document with the same content (only once nothing
+    can still be travelling: the exporter waits out the in-flight window first)."""
+    in_flight_margin: ClassVar[float] = 60.0
+    """Seconds beyond the HTTP timeout a create may take to show at the provider."""
+
+    def settle(
+        self, kind: DocumentKind, reference: str, data: Mapping[str, str], document: Any = None
+    ) -> Flow[SentDocument | None]:
+        """Settle an ambiguous create of ``reference`` without a person.
+
+        ``data`` is what the ambiguous error recorded (``AmbiguousOutcome.settle_data``,
+        e.g. a task reference); ``document`` the document that was sent, when known.
+
+        Returns the document when it was issued and ``None`` when it certainly was not
+        (it may be sent again). Raises ``AmbiguousOutcome`` while it cannot be told, or
+        a retry-safe error when the create certainly failed for that reason.
+        """
+        raise AmbiguousOutcome(f"{self.display_name} cannot settle an ambiguous create by itself")
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in logs or error messages."""
@@ -200,12 +241,12 @@ class Provider:
         """The body of ``response`` when it is a PDF.
 
         Raises:
-            ProviderError: the body does not start with ``%PDF`` (an HTML page, an error).
+            MalformedAnswer: the body does not start with ``%PDF`` (an HTML page, an error).
         """
         content = response.content
         if not content.startswith(b"%PDF"):
             kind = response.headers.get("Content-Type", "unknown content type")
-            raise ProviderError(
+            raise MalformedAnswer(
                 f"{self.display_name} did not answer a PDF for {what} ({kind}, {len(content)} bytes)",
                 response=response,
             )
@@ -295,6 +336,23 @@ class Provider:
         Used to reconcile a create whose outcome was ambiguous (``LOOKUP_BY_REFERENCE``).
         """
         raise self.unsupported(Capability.LOOKUP_BY_REFERENCE)
+
+    def einvoice_status(self, document: SentDocument) -> Flow[EInvoiceStatus]:
+        """Where ``document`` stands in KSeF or RO e-Factura, as the provider reports it (``EINVOICE``)."""
+        raise self.unsupported(Capability.EINVOICE)
+
+    def send_einvoice(self, document: SentDocument) -> Flow[EInvoiceStatus]:
+        """Submit ``document`` to KSeF or RO e-Factura where the provider has an explicit send.
+
+        The status is read first and the document is sent only when it allows a resend
+        (``resend_allowed``: never for a document that is or may be accepted); otherwise the
+        status read is returned and nothing is sent. Returns the status after the send.
+        """
+        if self.capabilities.supports(Capability.EINVOICE):
+            raise self.unsupported(
+                Capability.EINVOICE, f"{self.display_name} is not sent from this library (no explicit send here)"
+            )
+        raise self.unsupported(Capability.EINVOICE)
 
 
 def base_url(url: str, *, field: str = "base_url") -> str:
@@ -423,7 +481,37 @@ def read_json(response: httpx.Response) -> Any:
         pass
     try:
         parsed = json.loads(response.content, parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # Not JSON, not UTF-8, or nested deeper than the parser goes (a hostile answer).
         parsed = None
     setattr(response, _PARSED, parsed)
     return parsed
+
+
+def expect_json(response: httpx.Response, kind: type | tuple[type, ...], what: str, provider: str = "") -> Any:
+    """The JSON body of ``response`` when it is a ``kind`` (``dict``, ``list``), else an error.
+
+    For parsers: an answer that cannot be read is never taken as an empty result.
+
+    Raises:
+        MalformedAnswer: the body is not JSON, or JSON of another shape.
+    """
+    body = read_json(response)
+    if not isinstance(body, kind):
+        raise unreadable_answer(response, what, provider)
+    return body
+
+
+def unreadable_answer(response: httpx.Response, what: str, provider: str = "") -> MalformedAnswer:
+    """The error for an answer a parser cannot read: not retry-safe when it answered a create.
+
+    The driver stamps the provider and operation, and turns it into ``AmbiguousOutcome``
+    when the call that got this answer may have created a document.
+    """
+    kind = response.headers.get("Content-Type", "no content type")
+    who = provider or "the provider"
+    return MalformedAnswer(
+        f"{who} answered something that is not {what} (HTTP {response.status_code}, {kind}, "
+        f"{len(response.content)} bytes)",
+        response=response,
+    )

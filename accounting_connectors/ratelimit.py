@@ -20,6 +20,7 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from .clock import Clock
 from .errors import RateLimited
@@ -27,6 +28,7 @@ from .limits import RateLimit, RateLimitState, Scope, credential_fingerprint, pa
 
 __all__ = [
     "CredentialLimiter",
+    "Limiter",
     "RateLimit",
     "RateLimitState",
     "Scope",
@@ -174,6 +176,41 @@ class CredentialLimiter:
             if surprised and state.remaining <= 0 and state.reset_at is not None:
                 wait = state.reset_at - self._clock.time()
                 self._not_before = max(self._not_before, now + max(wait, 0.0))
+
+
+class Limiter(Protocol):
+    """What the drivers ask of a credential's limiter (the ``limiter=`` option of ``connect``).
+
+    :class:`CredentialLimiter` keeps the books in the process;
+    :class:`~accounting_connectors.ratelimit_redis.RedisLimiter` keeps them in Redis for
+    workers on several machines. Both have these semantics: a slot is given up one window
+    after its answer, and :meth:`block_until` holds the credential for all its users.
+    """
+
+    @property
+    def blocked_until(self) -> float | None:
+        """Wall-clock time until which the provider has blocked this credential, if it has."""
+        ...
+
+    def reserve(self, *, creates: bool, writes: bool | None = None) -> Slot:
+        """Book a slot for one call (raises ``RateLimited`` while the credential is blocked)."""
+        ...
+
+    def sent(self, slot: Slot) -> None:
+        """Mark the call in ``slot`` as leaving now."""
+        ...
+
+    def release(self, slot: Slot) -> None:
+        """Mark the call in ``slot`` answered (or failed)."""
+        ...
+
+    def block_until(self, retry_at: float) -> None:
+        """Refuse every call until wall-clock ``retry_at`` (the provider's penalty)."""
+        ...
+
+    def observe(self, state: RateLimitState, *, creates: bool, writes: bool | None = None) -> None:
+        """Correct the count with the provider's view of the current window."""
+        ...
 
 
 _LimiterKey = tuple[str, str]

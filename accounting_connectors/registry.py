@@ -19,19 +19,22 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from collections.abc import Mapping
-from importlib.metadata import entry_points
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 import attrs
 
 from .capabilities import Capabilities, Capability, CapabilityMatrix, Entry, Support
-from .client import AsyncClient, Client
 from .errors import ConfigurationError
 from .options import DRIVER_OPTIONS, ConnectOptions
-from .provider import Provider
 
+# The drivers and the provider base load with the first connector, not with the package:
+# building documents or reading the matrix never needs them.
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
+    from .client import AsyncClient, Client
+    from .provider import Provider
     from .testing.base import FakeProvider
 
 ENTRY_POINT_GROUP = "accounting_connectors.providers"
@@ -89,6 +92,13 @@ def _load(target: str) -> Any:
     return getattr(importlib.import_module(module_name), attribute)
 
 
+def entry_points(group: str) -> Iterable[EntryPoint]:
+    """The installed entry points of ``group`` (:mod:`importlib.metadata` is imported only here)."""
+    import importlib.metadata
+
+    return importlib.metadata.entry_points(group=group)
+
+
 def _plugins() -> dict[str, str]:
     return {point.name: point.value for point in entry_points(group=ENTRY_POINT_GROUP)}
 
@@ -110,6 +120,8 @@ def provider_class(name: str) -> type[Provider]:
         ConfigurationError: no provider has that name, or a plugin's entry point does not
             load to a ``Provider`` subclass.
     """
+    from .provider import Provider
+
     entry = _BY_NAME.get(name)
     target = entry.connector if entry is not None else _plugins().get(name)
     if target is None:
@@ -186,6 +198,8 @@ def connect(provider: str, settings: Mapping[str, Any] | None = None, /, **optio
         ConfigurationError: unknown provider, or an unknown or missing setting (the
             message lists the valid ones).
     """
+    from .client import Client
+
     provider_settings, driver = _split(settings, options)
     return Client(provider_class(provider).configure(**provider_settings), **driver)
 
@@ -210,6 +224,8 @@ def connect_async(provider: Literal["firmao"], /, **options: Unpack[FirmaoArgs])
 def connect_async(provider: str, settings: Mapping[str, Any], /, **options: Unpack[ConnectOptions]) -> AsyncClient: ...
 def connect_async(provider: str, settings: Mapping[str, Any] | None = None, /, **options: Any) -> AsyncClient:
     """An asynchronous connector to ``provider``; the same methods as coroutines (see :func:`connect`)."""
+    from .client import AsyncClient
+
     provider_settings, driver = _split(settings, options)
     return AsyncClient(provider_class(provider).configure(**provider_settings), **driver)
 

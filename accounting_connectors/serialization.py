@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 from cattrs.gen import make_dict_structure_fn
 
 from .errors import ValidationError
+from .model import VatKind, VatRate
 
 T = TypeVar("T")
 
@@ -48,25 +49,54 @@ def _strict_str(value: Any, _: Any) -> str:
     return value
 
 
+def _strict_bool(value: Any, _: Any) -> bool:
+    # bool("false") is True: only JSON true and false are booleans.
+    if type(value) is not bool:
+        raise ValidationError("", f"must be true or false, not {value!r}")
+    return value
+
+
 def _mapping_only(cls: type) -> Any:
     # cattrs reads attrs classes with `key in data`, so a string such as "21" would quietly
-    # become a default VatRate(); only JSON objects may become model objects.
-    structure: Any = make_dict_structure_fn(cls, _converter)
+    # become a default VatRate(); only JSON objects may become model objects. Unknown keys
+    # are refused (a misspelt field would otherwise be dropped without a word).
+    structure: Any = make_dict_structure_fn(cls, _converter, _cattrs_forbid_extra_keys=True)
+    is_vat = cls is VatRate
 
     def structure_mapping(value: Any, _: Any) -> Any:
         if not isinstance(value, Mapping):
             raise ValidationError("", f"must be an object, not {type(value).__name__}")
+        if is_vat and "percent" not in value and value.get("kind", VatKind.RATE.value) == VatKind.RATE.value:
+            # A plain rate needs its percentage: {} is not 0 %.
+            raise ValidationError("percent", "is required for a plain rate (give a kind for special treatments)")
         return structure(value, cls)
 
     return structure_mapping
 
 
 _converter.register_structure_hook(str, _strict_str)
+_converter.register_structure_hook(bool, _strict_bool)
 _converter.register_structure_hook_factory(attrs.has, _mapping_only)
 _converter.register_unstructure_hook(Decimal, str)
 _converter.register_structure_hook(Decimal, _pass_through)
 _converter.register_unstructure_hook(dt.date, dt.date.isoformat)
 _converter.register_structure_hook(dt.date, _pass_through)
+
+
+def _datetime(value: Any, _: Any) -> dt.datetime:
+    # EInvoiceStatus timestamps: ISO 8601 with the offset the provider gave (or none).
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValidationError("", f"{value!r} is not an ISO 8601 date and time")
+
+
+_converter.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
+_converter.register_structure_hook(dt.datetime, _datetime)
 _RAW = Mapping[str, Any]  # SentDocument.raw: the provider's answer, kept as it came
 _converter.register_unstructure_hook_func(lambda t: t == _RAW, _json_safe)
 _converter.register_structure_hook_func(lambda t: t == _RAW, lambda value, _: dict(value))
@@ -117,4 +147,7 @@ def _located(exc: BaseException, path: str) -> ValidationError:
         return exc.prefixed(path) if path else exc
     if isinstance(exc, KeyError):
         return ValidationError(path or "$", "is required")
+    if isinstance(exc, ForbiddenExtraKeysError):
+        name = sorted(exc.extra_fields)[0]
+        return ValidationError(_join(path, str(name)), f"is not a field of {exc.cl.__name__}")
     return ValidationError(path or "$", str(exc))

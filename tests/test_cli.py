@@ -176,3 +176,22 @@ def test_python_dash_m_runs_main() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "smartbill" in result.stdout.split()
+
+
+def test_a_sandbox_export_keeps_only_the_latest_documents(
+    tmp_path: Path, fakes: list[SmartBillFake], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    line = ac.Line(name="Carte", quantity=1, unit="buc", unit_price="30.00", vat=ac.VatRate.of(11))
+    template = ac.to_dict(
+        ac.Invoice(reference="x", issue_date="2026-01-15", buyer=ac.Party(name="Client"), lines=[line], currency="RON")
+    )
+    orders = tmp_path / "orders.jsonl"
+    orders.write_text("".join(json.dumps({**template, "reference": f"o-{index}"}) + "\n" for index in range(5)))
+    monkeypatch.setattr(SmartBillFake, "recent_documents", 2)
+    assert cli.main(["export", str(orders), "--sandbox", "--ledger", str(tmp_path / "l.db"), "--quiet"]) == 0
+    (fake,) = fakes
+    assert fake.keep_documents is False and fake.keep_log is False
+    assert [document.number for document in fake.documents] == ["0004", "0005"]  # all 5 numbered, 2 kept
+    capsys.readouterr()

@@ -13,8 +13,8 @@ import accounting_connectors as ac
 
 ac.connect("smartbill", username="u", token="t", company_vat_code="RO1")
 ac.connect("smartbill", username="u", tokne="t", company_vat_code="RO1")
-ac.connect_async("infakt", api_key="k", timeout=5.0)
-ac.connect_async("infakt", api_kye="k")
+ac.connect_async("infakt", api_key="k", company_tax_id="1234563218", timeout=5.0)
+ac.connect_async("infakt", api_kye="k", company_tax_id="1234563218")
 name: str = "smartbill"
 ac.connect(name, {"username": "u", "token": "t", "company_vat_code": "RO1"})
 ac.connect(name, username="u")

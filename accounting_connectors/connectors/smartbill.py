@@ -1,7 +1,8 @@
 """SmartBill.ro (SmartBill Cloud REST API), sans-I/O.
 
 Facts used here come from SmartBill's Swagger ("SmartBill REST API" 1.0.0) and its
-Postman collection (``shared/specs``); the traps this module guards against:
+Postman collection (``shared/specs``), as the SmartBill sheet (``shared/providers/smartbill.md``)
+records them; the traps this module guards against:
 
 * Errors can arrive with HTTP 200 and a non-empty ``errorText``: that is a failure.
 * 30 calls per 10 s per account; the 31st blocks the account for 10 minutes (HTTP 403).
@@ -55,7 +56,16 @@ from ..model import (
 )
 from ..money import TotalsMethod, document_totals
 from ..options import ConnectOptions
-from ..provider import Provider, RawJSON, base_url, json_request, json_string, number_text, read_json
+from ..provider import (
+    Provider,
+    RawJSON,
+    base_url,
+    json_request,
+    json_string,
+    number_text,
+    read_json,
+    unreadable_answer,
+)
 
 logger = logging.getLogger("accounting_connectors")
 
@@ -141,9 +151,12 @@ CAPABILITIES = Capabilities(
         Capability.RECORD_PAYMENT: Entry(Support.SUPPORTED, "the whole unpaid invoice at once"),
         Capability.SKU_STOCK: Entry(Support.SUPPORTED, "exact unit and warehouse names"),
         Capability.EXTERNAL_NUMBERING: Entry(Support.NOT_SUPPORTED, "SmartBill numbers each series itself"),
-        Capability.DOCUMENT_LINK: Entry(Support.SUPPORTED, "opt-in document_links=True; invoice/v2 is undocumented"),
+        Capability.DOCUMENT_LINK: Entry(Support.SUPPORTED, "opt-in document_links=True (invoice/v2, not in Swagger)"),
         Capability.NATIVE_IDEMPOTENCY: Entry(Support.NOT_SUPPORTED, "no idempotency key"),
         Capability.LOOKUP_BY_REFERENCE: Entry(Support.NOT_SUPPORTED, "no search or listing of invoices"),
+        Capability.EINVOICE: Entry(
+            Support.NOT_SUPPORTED, "e-Factura is sent from the SmartBill app; status not in the API (EINVOICING §3.7)"
+        ),
     },
 )
 
@@ -180,8 +193,9 @@ class SmartBillSettings:
     save_clients: bool = False
     """Let SmartBill store buyers (it then overwrites stored data with every document)."""
     document_links: bool = False
-    """Create through ``invoice/v2`` to get the document's public link (``SentDocument.url``).
-    UNCERTAIN: that endpoint is used by SmartBill's own plugins but is not in its Swagger."""
+    """Create through ``invoice/v2`` to get the document's public link (``SentDocument.url``,
+    SmartBill's ``documentViewUrl``). SmartBill's own plugins use that endpoint for every
+    invoice, but it is not in its Swagger and no sample of its answer exists: opt-in."""
     vat_names: Mapping[VatRate, str] = attrs.field(factory=dict, converter=_vat_names, hash=False)
     """SmartBill tax names for given VAT rates, overriding the match against ``GET tax``."""
     walk_in_client_name: str = attrs.field(default="Persoana fizica", validator=_needed)
@@ -368,7 +382,7 @@ class SmartBill(Provider):
                 kind=kinds.get(str(item.get("type", ""))),
                 next_number=None if item.get("nextNumber") is None else str(item["nextNumber"]),
             )
-            for item in _items(response, "list")
+            for item in _items(response, "list", "name")
         ]
 
     def list_vat_rates(self) -> Flow[list[VatRateInfo]]:
@@ -442,7 +456,12 @@ class SmartBill(Provider):
 
     def _fetch_taxes(self) -> Flow[list[tuple[str, Decimal]]]:
         response = yield self._get("tax", operation="list_vat_rates")
-        taxes = [(str(item["name"]), Decimal(str(item["percentage"]))) for item in _items(response, "taxes")]
+        taxes: list[tuple[str, Decimal]] = []
+        for item in _items(response, "taxes", "name"):
+            percentage = item.get("percentage")
+            if not _is_number(percentage):
+                raise unreadable_answer(response, "a list of VAT rates with percentages", "SmartBill")
+            taxes.append((item["name"], Decimal(str(percentage))))
         self._taxes = taxes
         return taxes
 
@@ -473,7 +492,9 @@ class SmartBill(Provider):
             number=number,
             series=str(body.get("series") or "") or None,
             external_id=None if document_id in (None, "", -1) else str(document_id),
-            url=str(body.get("documentViewUrl") or body.get("documentUrl") or "") or None,
+            # A link meant for the buyer is the public documentViewUrl; documentUrl is the
+            # edit link behind a SmartBill login (SB-POSTMAN), kept in raw only.
+            url=str(body.get("documentViewUrl") or "") or None,
             raw=body,
         )
 
@@ -626,6 +647,17 @@ class SmartBill(Provider):
         raise ValidationError(field, f"the SmartBill account has no {vat} VAT rate (it has: {listed})")
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, Decimal, str)) and not isinstance(value, bool) and _finite(str(value))
+
+
+def _finite(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except ArithmeticError:
+        return False
+
+
 def _reference_note(reference: str) -> str:
     return f"ref: {reference}"
 
@@ -648,12 +680,21 @@ def _unwrap(body: Any) -> Any:
 def _amounts(response: httpx.Response, *keys: str) -> tuple[Decimal, ...]:
     body = _unwrap(read_json(response))
     values = body if isinstance(body, dict) else {}
-    return tuple(Decimal(str(values.get(key) or 0)) for key in keys)
+    found = tuple(values.get(key) for key in keys)
+    if not all(isinstance(value, (int, Decimal, str)) and not isinstance(value, bool) for value in found):
+        raise unreadable_answer(response, f"an object with {', '.join(keys)}", "SmartBill")
+    return tuple(Decimal(str(value)) for value in found)
 
 
-def _items(response: httpx.Response, key: str) -> list[dict[str, Any]]:
+def _items(response: httpx.Response, key: str, *names: str) -> list[dict[str, Any]]:
+    # An answer that cannot be read is an error, never an empty list (an empty VAT list
+    # would refuse every invoice with a misleading message). ``names`` must be non-empty
+    # strings in every item.
     body = _unwrap(read_json(response))
     items = body.get(key) if isinstance(body, dict) else None
-    if not isinstance(items, list):
-        return []
-    return [item for item in items if isinstance(item, dict)]
+    if not isinstance(items, list) or not all(
+        isinstance(item, dict) and all(isinstance(item.get(name), str) and item[name] for name in names)
+        for item in items
+    ):
+        raise unreadable_answer(response, f"an object with a {key!r} list", "SmartBill")
+    return items

@@ -11,11 +11,14 @@ processes; an ambiguous outcome is reconciled where the provider allows it and h
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import os
 import socket
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterable, Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -28,7 +31,9 @@ from ..connector import AsyncConnector, Connector, ConnectorInfo
 from ..errors import AccountingError, AmbiguousOutcome, ConfigurationError, ReferenceConflict, ValidationError
 from ..flow import adrive, drive
 from ..model import Correction, DocumentKind, Invoice, Payment, Receipt, SentDocument
+from ._offloop import adrive_off_loop
 from .ledger import Ledger, LedgerEntry, LedgerKey, LedgerState, Verdict, fingerprint
+from .liveness import Heartbeat, OwnerLock, owner_alive
 from .report import ExportReport, ExportResult, ExportStatus
 from .settings import IntegrationSettings, Numbering, PaymentFallback, SeriesRule
 
@@ -82,14 +87,50 @@ def _exporting(owner: str, key: LedgerKey) -> Iterator[None]:
             _in_flight.discard((owner, key))
 
 
-def _process_alive(pid: int) -> bool:
+# Owner tokens of the exporters of this process (their intents are judged by _in_flight).
+_local_owners: weakref.WeakValueDictionary[str, _ExportCore] = weakref.WeakValueDictionary()
+
+DEFAULT_IN_FLIGHT_SECONDS = 300.0
+"""The in-flight window for a connector that does not tell its own (``in_flight_window``)."""
+
+# What a hold records for the provider to settle it later (an inFakt task reference...),
+# kept at the end of the entry's message so that every ledger stores it unchanged.
+_DATA_MARK = "\n[settle:"
+
+
+def _with_data(message: str, data: dict[str, str]) -> str:
+    return f"{message}{_DATA_MARK}{json.dumps(data, sort_keys=True)}]"
+
+
+def _split_data(message: str) -> tuple[str, dict[str, str] | None]:
+    """The message without its settle data, and the data (``None`` when there is none)."""
+    text, mark, rest = message.rpartition(_DATA_MARK)
+    if not mark or not rest.endswith("]"):
+        return message, None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        data = json.loads(rest[:-1])
+    except ValueError:
+        return message, None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        return message, None
+    return text, {str(k): v for k, v in data.items()}
+
+
+_KIND_VALUES = frozenset(kind.value for kind in _KIND.values())
+
+
+def _settle_data(error: AccountingError) -> dict[str, str]:
+    """What an ambiguous error recorded for settling it later (an inFakt task reference...)."""
+    data = getattr(error, "settle_data", None)
+    if not isinstance(data, dict):
+        return {}
+    return {str(name): value for name, value in data.items() if isinstance(value, str)}
+
+
+def _beat(core: weakref.ref[_ExportCore]) -> None:
+    exporter = core()
+    if exporter is not None:
+        exporter.heartbeat()
 
 
 class _ExportCore:
@@ -103,6 +144,7 @@ class _ExportCore:
         *,
         lease_seconds: float,
         clock: Callable[[], float],
+        in_flight_seconds: float | None = None,
     ) -> None:
         self._info = connector
         self.settings = settings
@@ -110,7 +152,21 @@ class _ExportCore:
         self.lease_seconds = lease_seconds
         self._clock = clock
         self._host = socket.gethostname()
-        self.owner = f"{self._host}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        # The pid is there for people reading the ledger; liveness never relies on it.
+        self._token = uuid.uuid4().hex
+        self._pid = os.getpid()
+        self.owner = f"{self._host}:{os.getpid()}:{self._token}"
+        _local_owners[self.owner] = self
+        self._lock_file = OwnerLock(self._token)
+        window = in_flight_seconds
+        if window is None:
+            window = getattr(connector, "in_flight_window", None)
+        self.in_flight_seconds = float(window) if isinstance(window, int | float) else DEFAULT_IN_FLIGHT_SECONDS
+        """How long a create sent may still be travelling (the connector's timeout plus a margin):
+        nothing is looked up at the provider for an intent younger than this."""
+        self.heartbeat_seconds = max(lease_seconds / 3, 1.0)
+        """How often the intents in flight are refreshed in the ledger (a third of the lease)."""
+        Heartbeat.register(self, functools.partial(_beat, weakref.ref(self)), self.heartbeat_seconds)
         self._checked = False
         self._payment_types: frozenset[str] = frozenset()
         self._check_capabilities()
@@ -232,18 +288,46 @@ class _ExportCore:
         return LedgerKey(self._info.name, self._info.account(), reference)
 
     def is_stale(self, entry: LedgerEntry) -> bool:
-        """Whether a PENDING entry's exporter is gone: crashed, or silent past the lease."""
-        host, _, rest = entry.owner.partition(":")
-        pid_text, _, _ = rest.partition(":")
-        if self._clock() - entry.updated_at > self.lease_seconds:
-            return True
-        if host != self._host or not pid_text.isdigit():
-            return False  # another machine: only the lease can tell
-        pid = int(pid_text)
-        if pid == os.getpid():
+        """Whether a PENDING entry's exporter is gone and its create can no longer be travelling.
+
+        An exporter of this process is gone from the entry when the entry is not in
+        flight here. Another one on this host is gone when its owner lock is free (the
+        operating system released it with the process). Any other (another host, or one
+        whose lock cannot be read) is gone when its intent went without a heartbeat for
+        longer than the lease: a live exporter refreshes its intents in flight however
+        slow it is. Where the provider is then asked whether the document exists (a
+        lookup), the in-flight window must have passed too, since a create still on its
+        way would not be found yet.
+        """
+        silent = self._clock() - entry.updated_at
+        window = self.in_flight_seconds if self._looks_up() else 0.0
+        local = _local_owners.get(entry.owner)
+        if local is not None and local._pid == os.getpid():  # not an exporter of a parent before a fork
             with _in_flight_lock:
                 return (entry.owner, entry.key) not in _in_flight
-        return not _process_alive(pid)
+        host, _, rest = entry.owner.partition(":")
+        token = rest.rpartition(":")[2]
+        if host == self._host and token and owner_alive(token) is False:
+            # Its process ended, at most a heartbeat after the intent's last refresh.
+            return not window or silent > window + self.heartbeat_seconds
+        return silent > self.lease_seconds + window
+
+    def _looks_up(self) -> bool:
+        """Whether reconciling asks the provider for the document (it must have arrived by then)."""
+        return self._info.capabilities.supports(Capability.LOOKUP_BY_REFERENCE) or self._settles() == "content"
+
+    def _settles(self) -> str | None:
+        """How the connector settles an ambiguous create: ``"task"``, ``"content"`` or ``None``."""
+        way = getattr(self._info, "settles_ambiguous", None)
+        return way if way in ("task", "content") else None
+
+    def heartbeat(self) -> None:
+        """Refresh this exporter's intents in flight in the ledger (the heartbeat thread calls it)."""
+        with _in_flight_lock:
+            keys = [key for owner, key in _in_flight if owner == self.owner]
+        beat = getattr(self.ledger, "heartbeat", None)
+        if keys and callable(beat):
+            beat(self.owner, keys)
 
     def export_flow(self, document: Document) -> ExportFlow:
         """Export one document: the flow both exporters run."""
@@ -267,7 +351,9 @@ class _ExportCore:
                 result = ExportResult(reference=reference, status=ExportStatus.ALREADY_SENT, document=previous.document)
             elif verdict is Verdict.HELD:
                 assert previous is not None
-                return ExportResult(reference=reference, status=ExportStatus.UNCERTAIN, message=previous.message)
+                result = yield from self._settle_held(key, prepared, previous)
+                if result.status is ExportStatus.UNCERTAIN:
+                    return result
             elif verdict is Verdict.BUSY and previous is not None and previous.owner == self.owner:
                 return ExportResult(
                     reference=reference,
@@ -304,7 +390,11 @@ class _ExportCore:
             sent = yield _send(prepared)
         except AmbiguousOutcome as error:
             if again:
-                return self._hold(key, prepared, error.message)
+                return self._hold(key, prepared, error.message, _settle_data(error))
+            if self._settles() is not None:
+                # Settled on a later run (or exporter.reconcile()): a task is polled then,
+                # and a document looked for only once nothing can still be travelling.
+                return self._hold(key, prepared, error.message, _settle_data(error))
             return (yield from self._reconcile(key, prepared, error.message))
         except AccountingError as error:
             if not error.retry_safe:
@@ -319,13 +409,17 @@ class _ExportCore:
         if self.ledger.complete(key, self.owner, document) is LedgerState.UNCERTAIN:
             # Another document was recorded for this reference already: both exist.
             entry = self.ledger.get(key)
-            message = entry.message if entry is not None else "two documents may exist for this reference"
+            message = _split_data(entry.message)[0] if entry is not None else "two documents may exist"
             return ExportResult(
                 reference=key.reference, status=ExportStatus.UNCERTAIN, document=document, message=message
             )
         return ExportResult(reference=key.reference, status=ExportStatus.SENT, document=document)
 
     def _reconcile(self, key: LedgerKey, prepared: Document, cause: str) -> ExportFlow:
+        if self._settles() is not None:
+            # The intent's owner is gone and (is_stale) nothing can still be travelling.
+            text, data = _split_data(cause)
+            return (yield from self._settle(key, prepared, text, data or {}, held=False))
         capabilities = self._info.capabilities
         if capabilities.supports(Capability.NATIVE_IDEMPOTENCY):
             # The provider deduplicates by the reference: sending again cannot issue twice.
@@ -341,17 +435,134 @@ class _ExportCore:
             return (yield from self._send(key, prepared, again=True))
         return self._hold(key, prepared, cause)
 
-    def _hold(self, key: LedgerKey, prepared: Document, cause: str) -> ExportResult:
+    def _hold(self, key: LedgerKey, prepared: Document, cause: str, data: dict[str, str] | None = None) -> ExportResult:
         name = self._info.name
-        hint = self._info.reconcile_hint(_KIND[type(prepared)], key.reference)
+        kind = _KIND[type(prepared)]
+        hint = self._info.reconcile_hint(kind, key.reference)
+        later = (
+            "The next export of it (or exporter.reconcile()) asks "
+            f"{name} again and settles it if {name} can tell; until then it"
+            if self._settles() is not None
+            else "It"
+        )
         message = (
-            f"{name} may or may not have issued {key.reference!r} ({cause}). It will not be sent again "
+            f"{name} may or may not have issued {key.reference!r} ({cause}). {later} will not be sent again "
             f"automatically. Check {name}{': ' + hint if hint else ''}; then call "
             f"exporter.resolve({key.reference!r}, document) if it was issued, or "
             f"exporter.resolve({key.reference!r}, None) to let it be sent again."
         )
-        self.ledger.hold(key, self.owner, message)
+        stored = message
+        if self._settles() is not None:
+            stored = _with_data(message, {**(data or {}), "kind": kind.value})
+        self.ledger.hold(key, self.owner, stored)
         return ExportResult(reference=key.reference, status=ExportStatus.UNCERTAIN, message=message)
+
+    def _settle_held(self, key: LedgerKey, prepared: Document, previous: LedgerEntry) -> ExportFlow:
+        """Try to settle a held reference without a person; UNCERTAIN when it cannot be told yet."""
+        text, data = _split_data(previous.message)
+        held = ExportResult(reference=key.reference, status=ExportStatus.UNCERTAIN, message=text)
+        way = self._settles()
+        if data is None or way is None:
+            return held
+        if way == "content" and self._clock() - previous.updated_at <= self.in_flight_seconds:
+            return held  # the first create may still be on its way: looking now could miss it
+        return (yield from self._settle(key, prepared, text, data, held=True))
+
+    def _settle(
+        self, key: LedgerKey, prepared: Document | None, cause: str, data: dict[str, str], *, held: bool
+    ) -> ExportFlow:
+        """Ask the connector whether the ambiguous create took effect, and record the answer.
+
+        ``held``: the entry is UNCERTAIN (settled with ``resolve``), else PENDING and ours.
+        """
+        kind = DocumentKind(data["kind"]) if data.get("kind") in _KIND_VALUES else None
+        if prepared is not None:
+            kind = _KIND[type(prepared)]
+        reference = key.reference
+        if kind is None:
+            return ExportResult(reference=reference, status=ExportStatus.UNCERTAIN, message=cause)
+        if self._settles() == "content":
+            # A document the ledger holds for another reference is never this one's.
+            data = {**data, "known_ids": ",".join(sorted(self._known_ids(key)))}
+        try:
+            found = yield Operation("settle", lambda connector: connector.settle(kind, reference, data, prepared))
+        except AmbiguousOutcome as error:
+            if held:
+                return ExportResult(
+                    reference=reference, status=ExportStatus.UNCERTAIN, message=f"{cause} (still unknown: {error})"
+                )
+            assert prepared is not None
+            return self._hold(
+                key, prepared, f"{cause}; still unknown: {error.message}", {**data, **_settle_data(error)}
+            )
+        except AccountingError as error:
+            if not error.retry_safe:
+                if held:
+                    return ExportResult(
+                        reference=reference, status=ExportStatus.UNCERTAIN, message=f"{cause} (still unknown: {error})"
+                    )
+                assert prepared is not None
+                return self._hold(key, prepared, f"{cause}; settling it failed: {error.message}", data)
+            # The provider says the create failed and created nothing: free to send again.
+            message = f"settled automatically: not issued ({error})"
+            if held:
+                self.ledger.resolve(key, None, message)
+            else:
+                self.ledger.fail(key, self.owner, message)
+            return ExportResult(reference=reference, status=ExportStatus.FAILED, error=error, message=message)
+        if found is not None:
+            if held:
+                self.ledger.resolve(
+                    key, found, f"settled automatically: issued as {found.full_number or found.external_id}"
+                )
+                return ExportResult(reference=reference, status=ExportStatus.SENT, document=found)
+            return self._completed(key, found)
+        # Certainly not issued: send it (once more).
+        if prepared is None:
+            self.ledger.resolve(key, None, "settled automatically: not issued")
+            return ExportResult(
+                reference=reference,
+                status=ExportStatus.FAILED,
+                message="settled automatically: not issued; export it again",
+            )
+        if held:
+            self.ledger.resolve(key, None, "settled automatically: not issued")
+            decision = self.ledger.begin(key, fingerprint(prepared), self.owner, self.is_stale)
+            if decision.verdict is not Verdict.PROCEED:
+                return ExportResult(
+                    reference=reference,
+                    status=ExportStatus.IN_PROGRESS,
+                    message="not issued; another exporter is sending it now",
+                )
+        return (yield from self._send(key, prepared, again=True))
+
+    def _known_ids(self, key: LedgerKey) -> set[str]:
+        """Provider ids of the documents the ledger holds for other references of this account."""
+        known: set[str] = set()
+        for entry in self.ledger.entries(LedgerState.SENT):
+            other = entry.key
+            same_account = (other.provider, other.account) == (key.provider, key.account)
+            if same_account and other != key and entry.document is not None and entry.document.external_id:
+                known.add(entry.document.external_id)
+        return known
+
+    def reconcile_flow(self) -> Generator[Operation, Any, ExportReport]:
+        """Settle every held reference of this provider and account that the provider can tell."""
+        report = ExportReport()
+        account = self._info.account()
+        for entry in self.ledger.entries(LedgerState.UNCERTAIN):
+            key = entry.key
+            if (key.provider, key.account) != (self._info.name, account):
+                continue
+            text, data = _split_data(entry.message)
+            if data is None or self._settles() is None:
+                continue
+            if self._settles() == "content":
+                continue  # the document itself is needed to match: settled when it is exported again
+            with _exporting(self.owner, key):
+                result = yield from self._settle(key, None, text, data, held=True)
+            report.add(result)
+        return report
 
     def _attach_provider_document(self, result: ExportResult) -> ExportFlow:
         document = result.document
@@ -364,6 +575,42 @@ class _ExportCore:
             except AccountingError as error:
                 problem = error  # the document is issued all the same; say why there is no PDF
         return attrs.evolve(result, pdf=pdf, url=document.url, document_error=problem)
+
+    def unexpected(self, document: object, exc: Exception) -> ExportResult:
+        """The result for a document whose export raised an exception no step expected.
+
+        The batch goes on: the document is held (``UNCERTAIN``) when its intent is
+        recorded, since a create may have happened, and ``FAILED`` otherwise.
+        """
+        name = self._info.name
+        reference = getattr(document, "reference", None)
+        text = f"an unexpected {type(exc).__name__} while exporting it: {exc}"
+        error = AccountingError(text, provider=name, operation="export")
+        if not isinstance(reference, str) or type(document) not in _KIND:
+            named = reference if isinstance(reference, str) else repr(document)[:80]
+            return ExportResult(reference=named, status=ExportStatus.FAILED, error=error, message=text)
+        key = self.key(reference)
+        try:
+            entry = self.ledger.get(key)
+            if entry is not None and entry.state is LedgerState.PENDING and entry.owner == self.owner:
+                return self._hold(key, document, text)  # type: ignore[arg-type]
+        except Exception as ledger_error:  # reported in the result
+            message = (
+                f"{name} may or may not have issued {reference!r} ({text}); the ledger could not record it "
+                f"either ({type(ledger_error).__name__}: {ledger_error}). Check {name} before sending it again."
+            )
+            return ExportResult(reference=reference, status=ExportStatus.UNCERTAIN, error=error, message=message)
+        if entry is not None and entry.state is LedgerState.SENT:
+            # Issued and recorded; only a later step (the provider's PDF) went wrong.
+            return ExportResult(
+                reference=reference,
+                status=ExportStatus.SENT,
+                document=entry.document,
+                message=text,
+                url=None if entry.document is None else entry.document.url,
+                document_error=error,
+            )
+        return ExportResult(reference=reference, status=ExportStatus.FAILED, error=error, message=text)
 
     def _workers(self) -> int:
         # One at a time when stopping after a failure (none may be sent after it) or when
@@ -423,8 +670,13 @@ class Exporter(_ExportCore):
             capabilities now (``ConfigurationError``) and against its series and
             payment types before the first export.
         ledger: where intents and outcomes are recorded, e.g. ``SQLiteLedger("exports.db")``.
-        lease_seconds: after this long without an outcome, an intent recorded by another
-            live process is presumed dead (its export is reconciled or held).
+        lease_seconds: after this long without a heartbeat, an intent recorded by another
+            exporter is presumed dead (its export is reconciled or held). A live exporter
+            refreshes its intents in flight every third of it, however slow it is.
+        in_flight_seconds: how long a create may still be travelling after it was sent
+            (default: the connector's ``in_flight_window``, its HTTP timeout plus a
+            margin). A provider is never asked whether a document exists (a lookup)
+            before this has passed since the intent's last heartbeat.
     """
 
     def __init__(
@@ -435,8 +687,11 @@ class Exporter(_ExportCore):
         *,
         lease_seconds: float = 900.0,
         clock: Callable[[], float] = time.time,
+        in_flight_seconds: float | None = None,
     ) -> None:
-        super().__init__(connector, settings, ledger, lease_seconds=lease_seconds, clock=clock)
+        super().__init__(
+            connector, settings, ledger, lease_seconds=lease_seconds, clock=clock, in_flight_seconds=in_flight_seconds
+        )
         self.connector = connector
 
     def _perform(self, operation: Operation) -> Any:
@@ -446,9 +701,29 @@ class Exporter(_ExportCore):
         """Check the settings against the provider's series and payment types now."""
         drive(self.check_flow(), self._perform)
 
+    def reconcile(self) -> ExportReport:
+        """Settle held references without a person wherever the provider can tell.
+
+        Each held reference whose ambiguous outcome the provider can settle by its own
+        record of the request (inFakt's task reference) is asked about now and recorded
+        as sent or failed; the rest stay held (those settled by matching a document's
+        content are settled when the document is exported again). The report counts
+        what was settled; ``uncertain`` lists what is still held.
+        """
+        return drive(self.reconcile_flow(), self._perform)
+
     def export(self, document: Document) -> ExportResult:
-        """Export one document (at issue time); the result says what happened."""
-        return drive(self.export_flow(document), self._perform)
+        """Export one document (at issue time); the result says what happened.
+
+        An unexpected exception (neither an ``AccountingError`` nor a ``BaseException``
+        such as ``KeyboardInterrupt``) is reported in the result, never raised.
+        """
+        try:
+            return drive(self.export_flow(document), self._perform)
+        except AccountingError:
+            raise
+        except Exception as exc:  # one document's failure never aborts a batch
+            return self.unexpected(document, exc)
 
     def export_many(
         self,
@@ -488,7 +763,12 @@ class Exporter(_ExportCore):
 class AsyncExporter(_ExportCore):
     """The asynchronous twin of :class:`Exporter`, over an :class:`~accounting_connectors.AsyncClient`.
 
-    Ledger calls are short local writes and run on the event loop.
+    The flow's steps between connector calls (the ledger's ``begin`` and ``complete``, the
+    fingerprint) run in a worker thread (``asyncio.to_thread``), so a ledger waiting on a
+    lock (SQLite's busy timeout while another process writes, a database round trip) never
+    stalls the event loop. ``ledger_in_thread=False`` runs them on the loop instead: about
+    40 to 80 us less CPU per step, for a ledger that never waits (an in-memory one, or a
+    SQLite file that only this process writes).
     """
 
     def __init__(
@@ -499,9 +779,16 @@ class AsyncExporter(_ExportCore):
         *,
         lease_seconds: float = 900.0,
         clock: Callable[[], float] = time.time,
+        in_flight_seconds: float | None = None,
+        ledger_in_thread: bool = True,
     ) -> None:
-        super().__init__(connector, settings, ledger, lease_seconds=lease_seconds, clock=clock)
+        super().__init__(
+            connector, settings, ledger, lease_seconds=lease_seconds, clock=clock, in_flight_seconds=in_flight_seconds
+        )
         self.connector = connector
+        self.ledger_in_thread = ledger_in_thread
+        """Run the ledger (and the flow's other steps) in a worker thread, off the event loop."""
+        self._drive = adrive_off_loop if ledger_in_thread else adrive
 
     async def _perform(self, operation: Operation) -> Any:
         return await operation.run(self.connector)
@@ -510,9 +797,18 @@ class AsyncExporter(_ExportCore):
         """Check the settings against the provider's series and payment types now."""
         await adrive(self.check_flow(), self._perform)
 
+    async def reconcile(self) -> ExportReport:
+        """Settle held references without a person; see :meth:`Exporter.reconcile`."""
+        return await self._drive(self.reconcile_flow(), self._perform)
+
     async def export(self, document: Document) -> ExportResult:
-        """Export one document (at issue time); the result says what happened."""
-        return await adrive(self.export_flow(document), self._perform)
+        """Export one document (at issue time); see :meth:`Exporter.export`."""
+        try:
+            return await self._drive(self.export_flow(document), self._perform)
+        except AccountingError:
+            raise
+        except Exception as exc:  # one document's failure never aborts a batch
+            return self.unexpected(document, exc)
 
     async def export_many(
         self,

@@ -10,16 +10,21 @@ for a person to check, never re-sent on its own).
 
 from __future__ import annotations
 
+import collections.abc
+import datetime as dt
 import enum
 import hashlib
 import json
+import types
+import typing
 from collections.abc import Callable
-from typing import Protocol
+from decimal import Decimal
+from typing import Any, Protocol
 
 import attrs
 
 from ..model import SentDocument
-from ..serialization import to_dict
+from ..serialization import _json_safe, to_dict
 
 
 class LedgerState(enum.Enum):
@@ -133,6 +138,126 @@ def same_document(first: SentDocument, second: SentDocument) -> bool:
 
 
 def fingerprint(document: object) -> str:
-    """A stable digest of a document's content (its JSON form), to spot changed payloads."""
-    canonical = json.dumps(to_dict(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """A stable digest of a document's content (its JSON form), to spot changed payloads.
+
+    The digest is of the document's canonical JSON: ``to_dict`` with sorted keys and no
+    spaces, prefixed by the class name. It is written straight from the frozen model
+    (:func:`_canonical`), byte for byte the text the ``to_dict`` + ``json.dumps`` form
+    gives, so the fingerprints in existing ledgers stay valid.
+    """
+    try:
+        canonical = _canonical(document)
+    except _Unusual:
+        canonical = _canonical_slow(document)
     return hashlib.sha256(f"{type(document).__name__}:{canonical}".encode()).hexdigest()
+
+
+def _canonical_slow(document: object) -> str:
+    # The reference form, for anything the direct writer does not know.
+    return json.dumps(to_dict(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class _Unusual(Exception):
+    """A class the direct writer does not know: the slow path writes the document."""
+
+
+_encode_str: Callable[[str], str] = json.encoder.encode_basestring
+_writers: dict[type, Callable[[Any], str] | None] = {}
+
+
+def _canonical(document: object) -> str:
+    """``json.dumps(to_dict(document), sort_keys=True, ...)``, written from the model directly.
+
+    Each attrs class gets one generated function (cached per class) that writes its
+    fields in sorted order by their declared types, as cattrs' ``to_dict`` reads them.
+    """
+    writer = _writer(type(document))
+    if writer is None:
+        raise _Unusual
+    try:
+        return writer(document)
+    except (TypeError, AttributeError, KeyError):
+        raise _Unusual from None  # a value unlike its declared type: the slow path decides
+
+
+def _raw(value: Any) -> str:
+    return json.dumps(_json_safe(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _bool(value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    raise TypeError(value)
+
+
+def _writer(cls: type) -> Callable[[Any], str] | None:
+    if cls in _writers:
+        return _writers[cls]
+    _writers[cls] = None  # until built (and for good when the class cannot be written directly)
+    if not attrs.has(cls):
+        return None
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # unresolvable annotations: the slow path writes it
+        return None
+    namespace: dict[str, Any] = {"_s": _encode_str, "_b": _bool, "_raw": _raw}
+    template: list[str] = []
+    expressions: list[str] = []
+    for index, name in enumerate(sorted(field.name for field in attrs.fields(cls))):
+        expression = _expression(f"o.{name}", hints.get(name), namespace, f"v{index}")
+        if expression is None:
+            return None
+        key = _encode_str(name).replace("%", "%%")
+        if hints.get(name) is Decimal:
+            # str(Decimal) is ASCII: the format writes it between quotes with no call of ours.
+            template.append(key + ':"%s"')
+            expression = f"o.{name}"
+        else:
+            template.append(key + ":%s")
+        expressions.append(expression)
+    # One %-format per object: far fewer intermediate strings than concatenation.
+    literal = "{" + ",".join(template) + "}"
+    body = f"{literal!r} % ({', '.join(expressions)},)" if expressions else '"{}"'
+    exec(f"def write(o):\n    return {body}\n", namespace)  # source generated from field names only
+    writer: Callable[[Any], str] = namespace["write"]
+    _writers[cls] = writer
+    return writer
+
+
+def _expression(value: str, hint: Any, namespace: dict[str, Any], var: str) -> str | None:
+    """Python source writing ``value`` (of type ``hint``) as to_dict + json.dumps would."""
+    if hint is str:
+        return f"_s({value})"
+    if hint is bool:
+        return f'("true" if ({var} := {value}) is True else "false" if {var} is False else _b({var}))'
+    if hint is Decimal:
+        return f"('\"' + {value}.__str__() + '\"')"
+    if hint is dt.date:
+        return f"('\"' + {value}.isoformat() + '\"')"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum) and all(type(m.value) is str for m in hint):
+        return f"_s({value}.value)"
+    if isinstance(hint, type) and attrs.has(hint):
+        writer = _writer(hint)
+        if writer is None:
+            return None
+        key = f"w{len(namespace)}"
+        namespace[key] = writer
+        return f"{key}({value})"
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union) and len(args) == 2 and type(None) in args:
+        inner = _expression(var, next(arg for arg in args if arg is not type(None)), namespace, var + "_")
+        return None if inner is None else f'("null" if ({var} := {value}) is None else {inner})'
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if not (isinstance(args[0], type) and attrs.has(args[0])):
+            return None
+        writer = _writer(args[0])
+        if writer is None:
+            return None
+        key = f"w{len(namespace)}"
+        namespace[key] = writer
+        return f'("[" + ",".join(map({key}, {value})) + "]")'
+    if origin is collections.abc.Mapping and args == (str, Any):
+        return f"_raw({value})"
+    return None

@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,17 @@ from typing import Any
 from ..errors import ConfigurationError
 from ..model import SentDocument
 from ..serialization import from_dict, to_dict
-from .ledger import Decision, IsStale, LedgerEntry, LedgerKey, LedgerState, Verdict, same_document
+from .ledger import (
+    Decision,
+    IsStale,
+    LedgerEntry,
+    LedgerKey,
+    LedgerState,
+    Verdict,
+    _canonical,
+    _Unusual,
+    same_document,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger (
@@ -90,6 +100,24 @@ class SQLiteLedger:
 
     def begin(self, key: LedgerKey, fingerprint: str, owner: str, is_stale: IsStale) -> Decision:
         """Atomically decide whether ``owner`` may send ``key``, recording the intent if so."""
+        with self._lock:
+            # A new reference, the common case: one statement records the intent and
+            # commits it (autocommit) before the create is sent.
+            inserted = self._db.execute(
+                "INSERT INTO ledger (provider, account, reference, state, fingerprint, owner, updated_at, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, '') ON CONFLICT (provider, account, reference) DO NOTHING",
+                (
+                    key.provider,
+                    key.account,
+                    key.reference,
+                    LedgerState.PENDING.value,
+                    fingerprint,
+                    owner,
+                    self._clock(),
+                ),
+            )
+            if inserted.rowcount == 1:
+                return Decision(Verdict.PROCEED)
         with self._transaction() as db:
             entry = self._row(db, key)
             if entry is None:
@@ -118,6 +146,29 @@ class SQLiteLedger:
         When another document is already recorded for the reference, both exist: the
         entry is held (``UNCERTAIN``) with both named, never silently kept as one.
         """
+        with self._lock:
+            # The common case in one statement: nothing (or only a hold without a
+            # document) is recorded yet, so this document is the truth. Every other case
+            # (none, already sent, held with a document) is decided below on the row.
+            updated = self._db.execute(
+                "UPDATE ledger SET state = ?, owner = ?, updated_at = ?, document = ?, message = ''"
+                " WHERE provider = ? AND account = ? AND reference = ?"
+                " AND (state IN (?, ?) OR (state = ? AND document IS NULL))",
+                (
+                    LedgerState.SENT.value,
+                    owner,
+                    self._clock(),
+                    _document_json(document),
+                    key.provider,
+                    key.account,
+                    key.reference,
+                    LedgerState.PENDING.value,
+                    LedgerState.FAILED.value,
+                    LedgerState.UNCERTAIN.value,
+                ),
+            )
+            if updated.rowcount == 1:
+                return LedgerState.SENT
         with self._transaction() as db:
             entry = self._row(db, key)
             if entry is None:
@@ -156,6 +207,22 @@ class SQLiteLedger:
             state = LedgerState.SENT if document is not None else LedgerState.FAILED
             note = message or ("resolved by hand: issued" if document else "resolved by hand: not issued")
             self._write(db, key, state, entry.fingerprint, entry.owner, document=document, message=note)
+
+    def heartbeat(self, owner: str, keys: Iterable[LedgerKey]) -> None:
+        """Refresh ``updated_at`` of ``owner``'s intents for ``keys`` that are still PENDING.
+
+        A live exporter calls it while its creates are in flight, so a slow one is never
+        presumed dead by another exporter whose lease ran out.
+        """
+        rows = [(self._clock(), key.provider, key.account, key.reference, owner) for key in keys]
+        if not rows:
+            return
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE ledger SET updated_at = ? WHERE provider = ? AND account = ? AND reference = ?"
+                " AND owner = ? AND state = 'pending'",
+                rows,
+            )
 
     def get(self, key: LedgerKey) -> LedgerEntry | None:
         """The entry for ``key``, if any."""
@@ -222,10 +289,18 @@ class SQLiteLedger:
                 fingerprint,
                 owner,
                 self._clock(),
-                None if document is None else json.dumps(to_dict(document)),
+                None if document is None else _document_json(document),
                 message,
             ),
         )
+
+
+def _document_json(document: SentDocument) -> str:
+    """The row's JSON of ``document`` (``to_dict`` form), written straight from the model."""
+    try:
+        return _canonical(document)
+    except _Unusual:
+        return json.dumps(to_dict(document))
 
 
 def _entry(key: LedgerKey, row: tuple[Any, ...]) -> LedgerEntry:

@@ -15,7 +15,8 @@ A fake declares what is particular to its provider and the base does the rest, t
 
 Every fake then speaks the same words: keyword-only ``clock=``, :meth:`inject`,
 :attr:`documents`, :meth:`find`, :attr:`penalties`, :attr:`requests`; ``keep_log=False``
-keeps no request log, so a long sandbox run stays flat in memory.
+keeps no request log and ``keep_documents = False`` only the latest documents (in the fakes
+that honour it), so a long sandbox run stays flat in memory.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """The provider's documented rate limits."""
     demo_settings: ClassVar[Mapping[str, Any]] = {}
     """The ``connect`` settings of the account :meth:`demo` creates."""
+    recent_documents: ClassVar[int] = 256
+    """How many of the latest documents a fake keeps with ``keep_documents = False``."""
     routes: ClassVar[RouteTable]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -66,6 +69,10 @@ class FakeProvider(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.clock: Clock = clock or SYSTEM_CLOCK
         """The fake's time: give the client under test the same clock."""
         self.keep_log = keep_log
+        self.keep_documents = True
+        """``False``: keep only the :attr:`recent_documents` latest documents (enough to
+        fetch, pay or find what was just issued) and the counters and numbering, so a long
+        sandbox run stays flat in memory. Fakes that honour it say so; others keep all."""
         self._lock = threading.RLock()
         self._requests: list[httpx.Request] = []
         self._dropped: list[httpx.Request] = []

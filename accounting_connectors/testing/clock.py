@@ -11,7 +11,8 @@ import asyncio
 import math
 import selectors
 import threading
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -90,8 +91,10 @@ class VirtualClock(FakeClock):
     overlap too.
 
     The loop only jumps when nothing is ready; it still waits for real I/O when no timer
-    is pending. Use it with in-process transports (the fakes): a socket or a worker
-    thread whose answer is due while a timer is pending would see time run ahead of it.
+    is pending, and time stands still while a call runs in a worker thread
+    (``asyncio.to_thread``, ``run_in_executor``: the async exporter's ledger). Use it with
+    in-process transports (the fakes): a socket whose answer is due while a timer is
+    pending would see time run ahead of it.
     """
 
     def monotonic(self) -> float:
@@ -132,6 +135,8 @@ class _IdleJumpingSelector(selectors.BaseSelector):
     def __init__(self, clock: VirtualClock) -> None:
         self._clock = clock
         self._real = selectors.DefaultSelector()
+        self.working = 0
+        """Calls running in worker threads (``run_in_executor``): time waits for them."""
 
     def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
         return self._real.register(fileobj, events, data)
@@ -147,6 +152,9 @@ class _IdleJumpingSelector(selectors.BaseSelector):
         if ready or timeout is None or timeout <= 0:
             # Work to do, nothing scheduled (wait for real I/O), or no wait asked for.
             return ready if ready or timeout is not None else self._real.select(None)
+        if self.working:
+            # A worker thread's answer is due first (a ledger write): wait for it for real.
+            return self._real.select(timeout)
         self._clock._jump(timeout)
         return []
 
@@ -166,8 +174,23 @@ class _VirtualTimeLoop(asyncio.SelectorEventLoop):
         # Unix-time magnitudes a nanosecond is below one float step, so the loop runs on
         # seconds since its start instead, and a microsecond of resolution.
         self._origin = clock.monotonic()
-        super().__init__(selector=_IdleJumpingSelector(clock))
+        self._jumping = _IdleJumpingSelector(clock)
+        super().__init__(selector=self._jumping)
         self._clock_resolution = 1e-6
 
     def time(self) -> float:
         return self._virtual_clock.monotonic() - self._origin
+
+    def run_in_executor(  # type: ignore[override]  # the same call, typed loosely
+        self, executor: Executor | None, func: Callable[..., T], *args: Any
+    ) -> asyncio.Future[T]:
+        # Time stands still while a worker thread runs (asyncio.to_thread comes here).
+        selector = self._jumping
+        selector.working += 1
+        future = super().run_in_executor(executor, func, *args)
+
+        def done(_: asyncio.Future[T]) -> None:
+            selector.working -= 1
+
+        future.add_done_callback(done)
+        return future

@@ -28,6 +28,7 @@ OPERATIONS: Mapping[Capability, str] = {
     Capability.LIST_VAT_RATES: "list_vat_rates",
     Capability.RECORD_PAYMENT: "record_payment",
     Capability.LOOKUP_BY_REFERENCE: "find_document",
+    Capability.EINVOICE: "einvoice_status",
 }
 """Capabilities that are one operation of the connector."""
 
@@ -78,6 +79,7 @@ def _sample_arguments(operation: str, case: ProviderCase, fake_document: ac.Sent
         "list_vat_rates": tuple,
         "record_payment": lambda: (fake_document, case.payment(case.invoice)),
         "find_document": lambda: (ac.DocumentKind.INVOICE, case.invoice.reference),
+        "einvoice_status": lambda: (fake_document,),
     }
     return tuple(builders[operation]())
 
@@ -168,6 +170,17 @@ def _exercise_idempotency(connector: Any, fake: Any, case: ProviderCase) -> None
     assert len(fake.documents) == before, "a replay stored a second document"
 
 
+def _exercise_einvoice(connector: Any, fake: Any, case: ProviderCase) -> None:
+    sent = connector.send_invoice(case.invoice_for("conf-einvoice"))
+    status = connector.einvoice_status(sent)
+    assert isinstance(status, ac.EInvoiceStatus)
+    assert status.provider == case.name and status.reference == "conf-einvoice"
+    assert status.state is not ac.EInvoiceState.NOT_APPLICABLE, "an invoice is not applicable"
+    assert not (status.resend_allowed and status.may_be_accepted)
+    stored = fake.find(number=sent.number)
+    assert stored is not None, "the fake holds no such document"
+
+
 GENERIC_EXERCISES = {
     Capability.SEND_INVOICE: _exercise_send_invoice,
     Capability.SEND_RECEIPT: _exercise_send_receipt,
@@ -179,6 +192,7 @@ GENERIC_EXERCISES = {
     Capability.RECORD_PAYMENT: _exercise_record_payment,
     Capability.LOOKUP_BY_REFERENCE: _exercise_lookup,
     Capability.NATIVE_IDEMPOTENCY: _exercise_idempotency,
+    Capability.EINVOICE: _exercise_einvoice,
 }
 
 

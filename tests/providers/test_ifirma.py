@@ -41,6 +41,7 @@ from ..strategies import decimals, invoices, text
 
 CREDENTIALS = {
     "username": "demo",
+    "company_tax_id": "5252344078",
     "invoice_key": DEFAULT_KEYS["faktura"],
     "subscriber_key": DEFAULT_KEYS["abonent"],
 }
@@ -161,10 +162,12 @@ def test_a_key_name_the_user_never_generated(connect: Any, ifirma_fake: IFirmaFa
 
 def test_keys_are_checked_and_never_shown() -> None:
     with pytest.raises(ac.ConfigurationError, match="hex") as caught:
-        ac.connect("ifirma", username="demo", invoice_key="not-hex-secret", subscriber_key="00")
+        ac.connect(
+            "ifirma", username="demo", company_tax_id="5252344078", invoice_key="not-hex-secret", subscriber_key="00"
+        )
     assert "not-hex-secret" not in str(caught.value)
     with pytest.raises(ac.ConfigurationError, match="subscriber_key"):
-        ac.connect("ifirma", username="demo", invoice_key="00")
+        ac.connect("ifirma", username="demo", company_tax_id="5252344078", invoice_key="00")
     conn = ac.connect("ifirma", **CREDENTIALS)
     assert DEFAULT_KEYS["faktura"] not in repr(conn) + repr(conn.provider)
     assert set(conn.provider.secrets()) == set(DEFAULT_KEYS.values())
@@ -195,7 +198,9 @@ def test_settings_are_typed_and_normalised() -> None:
     assert isinstance(provider.settings, IFirmaSettings)
     assert provider.settings.base_url == "https://www.ifirma.pl/iapi/"
     assert DEFAULT_KEYS["abonent"] not in repr(provider.settings)
-    assert ac.connect("ifirma", username="demo", invoice_key="00", align_accounting_month=False).provider.secrets()
+    assert ac.connect(
+        "ifirma", username="demo", company_tax_id="5252344078", invoice_key="00", align_accounting_month=False
+    ).provider.secrets()
 
 
 # ---------------------------------------------------------------------------------------- invoices
@@ -526,6 +531,7 @@ def test_full_reversal_is_a_domestic_correction(connect: Any, ifirma_fake: IFirm
     body = body_of(sent_to(ifirma_fake, f"fakturakraj/korekta/{sent.external_id}.json")[0])
     assert [line["Ilosc"] for line in body["Pozycje"]] == [0, 0]
     assert body["PowodKorekty"] == "ZWR_SPRZ_TOW" and body["DataWystawienia"] == "2026-01-20"
+    assert body["SpelnionoWarunki"] is True  # required (T) on the official page (ifirma.md §2.10, corrected)
 
 
 def test_partial_correction_with_a_free_text_reason(connect: Any, ifirma_fake: IFirmaFake) -> None:
@@ -629,8 +635,6 @@ def test_record_payment(connect: Any, ifirma_fake: IFirmaFake) -> None:
 def test_record_payment_refusals(connect: Any, ifirma_fake: IFirmaFake) -> None:
     conn = connect()
     payment = ac.Payment(method="PRZ", amount="1", paid_on="2026-01-20")
-    with pytest.raises(ac.UnsupportedOperation, match="fakturawaluta"):
-        conn.record_payment(_document("1", FOREIGN_CURRENCY, "1/2026"), payment)
     with pytest.raises(ac.ValidationError) as caught:
         conn.record_payment(_document("1"), payment)
     assert caught.value.field == "document.number"
@@ -652,6 +656,22 @@ def test_payments_against_intra_eu_invoices_use_their_type(connect: Any, ifirma_
     conn.record_payment(sent, ac.Payment(method="PRZ", amount="500", paid_on="2026-01-20"))
     assert sent_to(ifirma_fake, f"faktury/wplaty/prz_dostawa_ue_towarow/{sent.number.replace('/', '_')}.json")
     with pytest.raises(ac.ValidationError, match="payment date") as caught:
+        conn.record_payment(sent, ac.Payment(method="PRZ", amount="1"))
+    assert caught.value.field == "payment.paid_on"
+
+
+def test_payments_against_foreign_currency_invoices_use_prz_faktura_wys_ter_kraj(
+    connect: Any, ifirma_fake: IFirmaFake
+) -> None:
+    # ifirma.md §2.11 (corrected, the official payments page): typ_faktury of fakturawaluta.
+    conn = connect()
+    sent = conn.send_invoice(invoice(currency="EUR"))
+    assert sent.raw["endpoint"] == FOREIGN_CURRENCY
+    conn.record_payment(sent, ac.Payment(method="PRZ", amount="10.00", paid_on="2026-01-20"))
+    request = sent_to(ifirma_fake, f"faktury/wplaty/prz_faktura_wys_ter_kraj/{sent.number.replace('/', '_')}.json")
+    assert [body_of(r) for r in request] == [{"Kwota": Decimal("10.00"), "Data": "2026-01-20"}]
+    assert issued(ifirma_fake)[0].paid == Decimal("10.00")
+    with pytest.raises(ac.ValidationError) as caught:  # a date is needed for invoices not in PLN
         conn.record_payment(sent, ac.Payment(method="PRZ", amount="1"))
     assert caught.value.field == "payment.paid_on"
 
@@ -819,6 +839,8 @@ def exercise(capability: ac.Capability, conn: Any) -> None:
     elif capability is ac.Capability.RECORD_PAYMENT:
         sent = conn.send_invoice(invoice(reference="pay"))
         assert conn.record_payment(sent, ac.Payment(method="PRZ", amount="114.80", paid_on="2026-01-16"))
+    elif capability is ac.Capability.EINVOICE:
+        assert conn.einvoice_status(conn.send_invoice(invoice(reference="ksef"))).state is ac.EInvoiceState.NOT_SENT
     else:
         raise AssertionError(f"no exercise written for {capability}")
 
@@ -1033,3 +1055,22 @@ def test_a_correction_whose_discounted_price_is_not_whole_grosze_is_refused(
     with pytest.raises(ac.ValidationError) as caught:
         conn.send_correction(correction)
     assert caught.value.field == "lines[0].discount_percent"
+
+
+def test_a_month_move_whose_answer_is_lost_is_read_back_not_repeated(connect: Any, ifirma_fake: IFirmaFake) -> None:
+    # The PUT lands (the month moves) and its answer is lost: a blind retry would move the
+    # month twice, past the invoice's own. The month is read again and is already right.
+    ifirma_fake.accounting_month = (2025, 12)
+    ifirma_fake.inject(Fault.TIMEOUT_AFTER_COMMIT, path="abonent/miesiacksiegowy.json", method="PUT")
+    assert connect().send_invoice(invoice()).number == "1/2026"
+    assert ifirma_fake.accounting_month == (2026, 1) and ifirma_fake.month_moves == 1
+    assert len(sent_to(ifirma_fake, "abonent/miesiacksiegowy.json", "PUT")) == 1
+
+
+def test_a_month_move_that_never_lands_is_given_up_after_reading_back(connect: Any, ifirma_fake: IFirmaFake) -> None:
+    ifirma_fake.accounting_month = (2025, 12)
+    ifirma_fake.inject(Fault.TIMEOUT_BEFORE_COMMIT, path="abonent/miesiacksiegowy.json", method="PUT", times=10)
+    with pytest.raises(ac.ServerError, match="could not be moved") as caught:
+        connect().send_invoice(invoice())
+    assert not isinstance(caught.value, ac.AmbiguousOutcome) and caught.value.retry_safe
+    assert ifirma_fake.accounting_month == (2025, 12) and issued(ifirma_fake) == []

@@ -36,6 +36,7 @@ from ..drivers import DRIVERS, open_connector
 from ..strategies import invoices as any_invoice
 
 KEY = "demo-key"
+COMPANY = "1234563218"  # the issuing company's NIP (company_tax_id)
 
 
 def invoices(fake: InFaktFake) -> list[StoredDocument]:
@@ -54,7 +55,7 @@ def connect(request: pytest.FixtureRequest, infakt_fake: InFaktFake, fake_clock:
     made: list[Any] = []
 
     def factory(**options: Any) -> Any:
-        settings = {"api_key": KEY, **options}
+        settings = {"api_key": KEY, "company_tax_id": COMPANY, **options}
         client = open_connector(request.param, "infakt", transport=infakt_fake, clock=fake_clock, **settings)
         made.append(client)
         return client
@@ -196,6 +197,20 @@ def test_a_person_buyer(connect: Any, infakt_fake: InFaktFake) -> None:
     assert "client_company_name" not in body and "client_tax_code" not in body
 
 
+def test_a_sole_trader_is_sent_with_its_business_name(connect: Any, infakt_fake: InFaktFake) -> None:
+    # IF-DEV-CLIENTS (infakt.md "Newer findings" a3): a JDG needs client_company_name too.
+    trader = ac.Party(name="Jan Kowalski", tax_id="5260250995", address=ac.Address(city="Kraków", country="PL"))
+    sent = connect().send_invoice(invoice(buyer=trader))
+    body = creates(infakt_fake)[0]["invoice"]
+    assert body["client_business_activity_kind"] == "self_employed"
+    assert (body["client_company_name"], body["client_first_name"], body["client_last_name"]) == (
+        "Jan Kowalski",
+        "Jan",
+        "Kowalski",
+    )
+    assert body["client_tax_code"] == "5260250995" and sent.number == "1/01/2026"
+
+
 def test_vat_symbols_for_exempt_and_not_subject(connect: Any, infakt_fake: InFaktFake) -> None:
     lines = [
         ac.Line(name="Kurs", quantity=1, unit="usł.", unit_price=100, vat=ac.VatRate.special(ac.VatKind.EXEMPT)),
@@ -312,7 +327,7 @@ def test_a_failed_paid_mark_after_the_create_is_not_safe_to_resend(
     driver: str, infakt_fake: InFaktFake, fake_clock: FakeClock
 ) -> None:
     transport = _LockedPaidMarks(infakt_fake)
-    conn = open_connector(driver, "infakt", transport=transport, clock=fake_clock, api_key=KEY)
+    conn = open_connector(driver, "infakt", transport=transport, clock=fake_clock, api_key=KEY, company_tax_id=COMPANY)
     try:
         with pytest.raises(InFaktTaskPending) as caught:
             conn.send_invoice(invoice(payment=ac.Payment(method="cash", amount=TOTAL)))
@@ -425,16 +440,18 @@ def test_429_on_a_read_waits_for_retry_after_and_then_succeeds(
     assert fake_clock.time() - start >= 60
 
 
-def test_429_on_a_create_is_in_doubt_and_not_resent(
+def test_429_on_a_create_is_a_refusal_waited_out_and_sent_once(
     connect: Any, infakt_fake: InFaktFake, fake_clock: FakeClock
 ) -> None:
-    # IF-OL saw 429 after creates that had taken effect: the connector never resends one.
+    # IF-README "Kody błędów": 429 is the request limit refusing the call ("przekroczony
+    # limit zapytań"), not an unknown outcome: it is waited out and the create sent again.
     with httpx.Client(transport=infakt_fake, headers={"X-inFakt-ApiKey": KEY}) as other:
         for _ in range(150):
             other.post(BASE_URL + "async/invoices.json", json={"invoice": {}})
-    with pytest.raises(ac.AmbiguousOutcome):
-        connect().send_invoice(invoice())
-    assert len(creates(infakt_fake)) == 151  # the other program's 150 and our one, never twice
+    start = fake_clock.time()
+    assert connect().send_invoice(invoice()).number == "1/01/2026"
+    assert fake_clock.time() - start >= 60 and infakt_fake.penalties == 1
+    assert len(invoices(infakt_fake)) == 1  # the refused create stored nothing
 
 
 def test_429_beyond_the_retry_cap_is_rate_limited_with_retry_at(
@@ -456,7 +473,7 @@ def test_a_burst_stays_under_both_limits(connect: Any, infakt_fake: InFaktFake) 
 
 
 def test_marking_paid_counts_as_a_write_not_a_create() -> None:
-    provider = InFakt.configure(api_key=KEY)
+    provider = InFakt.configure(api_key=KEY, company_tax_id=COMPANY)
     sent = ac.SentDocument(provider="infakt", kind=ac.DocumentKind.INVOICE, reference="r", external_id="u-1")
     flow = provider.record_payment(sent, ac.Payment(method="cash", amount="1.00", paid_on="2026-01-20"))
     read = next(flow)
@@ -596,7 +613,7 @@ def test_fetch_pdf_of_a_correction(connect: Any, infakt_fake: InFaktFake) -> Non
 
 
 def test_fetch_pdf_follows_a_download_link_without_the_key_elsewhere() -> None:
-    provider = InFakt.configure(api_key=KEY)
+    provider = InFakt.configure(api_key=KEY, company_tax_id=COMPANY)
     sent = ac.SentDocument(provider="infakt", kind=ac.DocumentKind.INVOICE, reference="r", external_id="u-1")
     flow = provider.fetch_pdf(sent)
     next(flow)
@@ -621,6 +638,40 @@ def test_record_payment_marks_the_whole_invoice_paid(connect: Any, infakt_fake: 
     with pytest.raises(ac.UnsupportedOperation, match="already paid"):
         conn.record_payment(sent, ac.Payment(method="transfer", amount=TOTAL, paid_on="2026-01-21"))
     assert len([r for r in infakt_fake.requests if r.url.path.endswith("/paid.json")]) == 1
+
+
+def test_a_paid_mark_is_confirmed_by_reading_the_invoice_back(
+    connect: Any, infakt_fake: InFaktFake, fake_clock: FakeClock
+) -> None:
+    # IF-README: 201 on paid.json means the order was accepted, not that the invoice is paid.
+    conn = connect()
+    sent = conn.send_invoice(invoice())
+    infakt_fake.paid_reads = 3
+    started, before = fake_clock.time(), len(calls(infakt_fake, "GET", f"invoices/{sent.external_id}.json"))
+    paid = conn.record_payment(sent, ac.Payment(method="transfer", amount=TOTAL, paid_on="2026-01-20"))
+    assert paid.raw["status"] == "paid" and paid.raw["paid_date"] == "2026-01-20"
+    reads = calls(infakt_fake, "GET", f"invoices/{sent.external_id}.json")[before:]
+    assert len(reads) == 1 + 4  # the check before the mark, then three unpaid reads and the paid one
+    assert fake_clock.time() > started  # with waits between the reads
+
+
+@pytest.mark.parametrize("with_the_invoice", [False, True], ids=["record_payment", "paid-at-issue"])
+def test_a_paid_mark_that_never_lands_is_pending_not_paid(
+    connect: Any, infakt_fake: InFaktFake, with_the_invoice: bool
+) -> None:
+    conn = connect(poll_timeout=5)
+    infakt_fake.paid_reads = None
+    if with_the_invoice:
+        with pytest.raises(InFaktTaskPending) as caught:
+            conn.send_invoice(invoice(payment=ac.Payment(method="cash", amount=TOTAL, paid_on="2026-01-16")))
+    else:
+        sent = conn.send_invoice(invoice())
+        with pytest.raises(InFaktTaskPending) as caught:
+            conn.record_payment(sent, ac.Payment(method="transfer", amount=TOTAL, paid_on="2026-01-20"))
+    assert isinstance(caught.value, ac.AmbiguousOutcome)
+    assert caught.value.document_uuid == invoices(infakt_fake)[0].id
+    assert "not paid" in str(caught.value) or "marking it paid failed" in str(caught.value)
+    assert invoices(infakt_fake)[0].detail.status != "paid"
 
 
 def test_a_paid_date_before_the_issue_date_is_refused_by_infakt(connect: Any, infakt_fake: InFaktFake) -> None:
@@ -657,16 +708,16 @@ def test_the_key_stays_out_of_repr_and_configuration_is_checked(connect: Any) ->
     with pytest.raises(ac.ConfigurationError, match="api_key"):
         ac.connect("infakt", api_key="")
     with pytest.raises(ac.ConfigurationError, match="payment_method"):
-        ac.connect("infakt", api_key=KEY, payment_method="blik")
+        ac.connect("infakt", api_key=KEY, company_tax_id=COMPANY, payment_method="blik")
 
 
 def test_settings_are_typed_and_checked() -> None:
-    settings = InFakt.configure(api_key=KEY, payment_method="CASH", tax_symbols=None).settings
+    settings = InFakt.configure(api_key=KEY, company_tax_id=COMPANY, payment_method="CASH", tax_symbols=None).settings
     assert isinstance(settings, InFaktSettings) and settings.payment_method == "cash" and settings.tax_symbols == {}
     assert KEY not in repr(settings)
     with pytest.raises(ac.ConfigurationError, match=r"unknown setting api_kye .*api_key \(required\)"):
         ac.connect("infakt", api_kye=KEY)  # type: ignore[call-overload]
-    with pytest.raises(ac.ConfigurationError, match="missing setting api_key"):
+    with pytest.raises(ac.ConfigurationError, match="missing settings api_key, company_tax_id"):
         ac.connect("infakt", {})
     for bad in (
         {"pdf_locale": "de"},
@@ -678,22 +729,24 @@ def test_settings_are_typed_and_checked() -> None:
         {"base_url": "http://api.infakt.pl/api/v3"},
     ):
         with pytest.raises(ac.ConfigurationError):
-            InFakt.configure(api_key=KEY, **bad)
-    served = InFakt.configure(api_key=KEY, base_url="http://127.0.0.1:8080/api/v3")
+            InFakt.configure(api_key=KEY, company_tax_id=COMPANY, **bad)
+    served = InFakt.configure(api_key=KEY, company_tax_id=COMPANY, base_url="http://127.0.0.1:8080/api/v3")
     assert served.base_url == "http://127.0.0.1:8080/api/v3/"
 
 
 def test_sandbox_and_production_urls(connect: Any, infakt_fake: InFaktFake) -> None:
-    assert InFakt.configure(api_key=KEY).base_url == BASE_URL == "https://api.infakt.pl/api/v3/"
+    assert InFakt.configure(api_key=KEY, company_tax_id=COMPANY).base_url == BASE_URL == "https://api.infakt.pl/api/v3/"
     assert (
-        InFakt.configure(api_key=KEY, sandbox=True).base_url == SANDBOX_URL == "https://api.sandbox-infakt.pl/api/v3/"
+        InFakt.configure(api_key=KEY, company_tax_id=COMPANY, sandbox=True).base_url
+        == SANDBOX_URL
+        == "https://api.sandbox-infakt.pl/api/v3/"
     )
     connect(sandbox=True).send_invoice(invoice())
     assert {r.url.host for r in infakt_fake.requests} == {"api.sandbox-infakt.pl"}
 
 
 def test_422_bodies_are_mapped_field_by_field() -> None:
-    provider = InFakt.configure(api_key=KEY)
+    provider = InFakt.configure(api_key=KEY, company_tax_id=COMPANY)
     call = Call(httpx.Request("GET", BASE_URL + "x"), operation="op")
     body = {"error": "Błędy walidacji", "errors": {"client_tax_code": ["zły NIP"], "services": [{"gross": ["puste"]}],
                                                    "services.gross": "puste"}}  # fmt: skip
@@ -724,7 +777,9 @@ def test_422_bodies_are_mapped_field_by_field() -> None:
 )
 def test_status_codes_map_to_the_taxonomy(status: int, expected: type[ac.AccountingError]) -> None:
     call = Call(httpx.Request("GET", BASE_URL + "x"), operation="op")
-    error = InFakt.configure(api_key=KEY).error_for(httpx.Response(status, json={"error": "x"}), call, 0.0)
+    error = InFakt.configure(api_key=KEY, company_tax_id=COMPANY).error_for(
+        httpx.Response(status, json={"error": "x"}), call, 0.0
+    )
     assert type(error) is expected
 
 
@@ -741,7 +796,9 @@ def test_retry_after_as_seconds_or_a_date(driver: str) -> None:
             lambda request, h=headers, log=sent: log.append(request) or httpx.Response(429, headers=h)
         )
         # A clock of its own each time: the limiter of a clock remembers the block.
-        conn = open_connector(driver, "infakt", transport=transport, clock=FakeClock(), api_key=KEY, retry_cap=5.0)
+        conn = open_connector(
+            driver, "infakt", transport=transport, clock=FakeClock(), api_key=KEY, company_tax_id=COMPANY, retry_cap=5.0
+        )
         try:
             with pytest.raises(ac.RateLimited) as caught:
                 conn.list_vat_rates()
@@ -749,7 +806,7 @@ def test_retry_after_as_seconds_or_a_date(driver: str) -> None:
             conn.close()
         assert len(sent) == 1 and caught.value.retry_at == pytest.approx(retry_at), header
         assert (caught.value.provider, caught.value.operation) == ("infakt", "list_vat_rates")
-    provider = InFakt.configure(api_key=KEY)
+    provider = InFakt.configure(api_key=KEY, company_tax_id=COMPANY)
     call = Call(httpx.Request("GET", BASE_URL + "x"), operation="op")
     limited = provider.error_for(httpx.Response(429, headers={"Retry-After": "17"}), call, now)
     assert isinstance(limited, ac.RateLimited) and limited.retry_at is None  # left to the driver
@@ -758,7 +815,12 @@ def test_retry_after_as_seconds_or_a_date(driver: str) -> None:
 
 def test_polling_is_a_sans_io_flow_of_sleeps_and_reads() -> None:
     provider = InFakt.configure(
-        api_key=KEY, poll_interval=1.0, poll_backoff=3.0, max_poll_interval=5.0, poll_timeout=20.0
+        api_key=KEY,
+        company_tax_id=COMPANY,
+        poll_interval=1.0,
+        poll_backoff=3.0,
+        max_poll_interval=5.0,
+        poll_timeout=20.0,
     )
     flow = provider.send_invoice(invoice())
     create = next(flow)
@@ -805,6 +867,8 @@ def exercise(capability: ac.Capability, conn: Any, fake: InFaktFake) -> None:
         assert fake.find(id=sent.external_id) is not None
     elif capability is ac.Capability.EXTERNAL_NUMBERING:
         assert conn.send_invoice(invoice(reference="own", number="WEB/1/2026")).number == "WEB/1/2026"
+    elif capability is ac.Capability.EINVOICE:
+        assert conn.einvoice_status(conn.send_invoice(invoice(reference="ksef"))).state is ac.EInvoiceState.NOT_SENT
     else:
         raise AssertionError(f"no exercise written for {capability}")
 
@@ -931,7 +995,7 @@ def test_the_codec_refuses_what_is_not_a_decimal_amount() -> None:
 def test_any_invoice_is_either_sent_once_or_refused_locally_with_a_field(document: ac.Invoice) -> None:
     clock = FakeClock()
     fake = InFaktFake(clock=clock)
-    conn = ac.connect("infakt", transport=fake, clock=clock, api_key=KEY)
+    conn = ac.connect("infakt", transport=fake, clock=clock, api_key=KEY, company_tax_id=COMPANY)
     try:
         sent = conn.send_invoice(document)
     except ac.ValidationError as error:
@@ -963,7 +1027,7 @@ def _twisted(fake: InFaktFake, twist: Any) -> httpx.MockTransport:
 def _exporter(transport: httpx.BaseTransport, clock: FakeClock) -> Any:
     from accounting_connectors.export import Exporter, IntegrationSettings, SQLiteLedger
 
-    conn = ac.connect("infakt", api_key=KEY, transport=transport, clock=clock)
+    conn = ac.connect("infakt", api_key=KEY, company_tax_id=COMPANY, transport=transport, clock=clock)
     return Exporter(conn, IntegrationSettings(), SQLiteLedger(":memory:"))
 
 
@@ -1001,7 +1065,10 @@ def test_anything_odd_after_an_accepted_create_is_held_never_resent(
     exporter = _exporter(_twisted(infakt_fake, twist), fake_clock)
     first = exporter.export(invoice())
     assert first.status is ExportStatus.UNCERTAIN, first
-    assert exporter.export(invoice()).status is ExportStatus.UNCERTAIN
+    # The next export asks inFakt by the task reference recorded with the hold: it settles
+    # when inFakt can tell, and stays held when no task reference came back.
+    expected = ExportStatus.UNCERTAIN if twist_name.startswith("create") else ExportStatus.SENT
+    assert exporter.export(invoice()).status is expected
     assert len(creates(infakt_fake)) == 1
 
 
@@ -1025,7 +1092,9 @@ def test_a_partly_paid_invoice_is_not_marked_paid_whole(connect: Any, infakt_fak
             return httpx.Response(200, json=body)
         return response
 
-    partial = ac.connect("infakt", api_key=KEY, transport=_twisted(infakt_fake, partly), clock=infakt_fake.clock)
+    partial = ac.connect(
+        "infakt", api_key=KEY, company_tax_id=COMPANY, transport=_twisted(infakt_fake, partly), clock=infakt_fake.clock
+    )
     gross = (
         Decimal(
             json.loads(

@@ -202,6 +202,46 @@ def test_document_links_opt_in(connect: Any, smartbill_fake: SmartBillFake) -> N
     assert posts(smartbill_fake, "invoice/v2")
 
 
+class _WithoutViewLink(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The fake, except that ``invoice/v2`` answers carry no ``documentViewUrl``."""
+
+    def __init__(self, fake: SmartBillFake) -> None:
+        self.fake = fake
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.fake.handle_request(request)
+        if not request.url.path.endswith("/invoice/v2"):
+            return response
+        response.read()
+        body = {key: value for key, value in response.json().items() if key != "documentViewUrl"}
+        return httpx.Response(response.status_code, json=body)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return self.handle_request(request)
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_the_buyers_link_is_the_public_view_never_the_login_only_edit_link(
+    driver: str, smartbill_fake: SmartBillFake, fake_clock: FakeClock
+) -> None:
+    # smartbill.md "Newer findings" (b): documentUrl is an edit link behind a login.
+    conn = open_connector(driver, "smartbill", transport=smartbill_fake, clock=fake_clock, document_links=True,
+                          **CREDENTIALS)  # fmt: skip
+    try:
+        sent = conn.send_invoice(invoice())
+    finally:
+        conn.close()
+    assert sent.url == sent.raw["documentViewUrl"] and sent.url != sent.raw["documentUrl"]
+    transport = _WithoutViewLink(smartbill_fake)
+    conn = open_connector(driver, "smartbill", transport=transport, clock=fake_clock, document_links=True,
+                          **CREDENTIALS)  # fmt: skip
+    try:
+        bare = conn.send_invoice(invoice(reference="order-1002"))
+    finally:
+        conn.close()
+    assert bare.url is None and "/editare/" in bare.raw["documentUrl"]  # kept for a person, not as the link
+
+
 def test_series_are_chosen_per_invoice_or_by_default(connect: Any, smartbill_fake: SmartBillFake) -> None:
     smartbill_fake.add_series("WEB", "f")
     conn = connect(invoice_series="WEB")

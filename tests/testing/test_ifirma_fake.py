@@ -355,7 +355,9 @@ def test_corrections_and_payments(fake: IFirmaFake) -> None:
         "StawkaVat": 0.23,
         "TypStawkiVat": "PRC",
     }
-    correction = {"PowodKorekty": "ZWR_SPRZ_TOW", "DataWystawienia": "2026-01-20", "Pozycje": [line]}
+    correction = {
+        "PowodKorekty": "ZWR_SPRZ_TOW", "DataWystawienia": "2026-01-20", "Pozycje": [line], "SpelnionoWarunki": True
+    }  # fmt: skip
     assert kod(call(fake, "POST", "fakturakraj/korekta/1_2026.json", {**correction, "PowodKorekty": "ZLY"})) == 201
     assert kod(call(fake, "POST", "fakturakraj/korekta/1_2026.json", {**correction, "Pozycje": [line, line]})) == 201
     assert kod(call(fake, "POST", f"fakturakraj/korekta/{identifier}.json", correction)) == 0
@@ -372,6 +374,79 @@ def test_corrections_and_payments(fake: IFirmaFake) -> None:
     assert call(fake, "POST", f"faktury/wplaty/prz_faktura_kraj/{identifier}.json", {"Kwota": 1}).status_code == 404
     assert issued(fake)[0].paid == Decimal(46)
     assert [(p.amount, p.date) for p in fake.payments] == [(Decimal(46), "2026-01-21")]
+
+
+def test_a_correction_without_spelniono_warunki_is_refused(fake: IFirmaFake) -> None:
+    # ifirma.md §2.10 (corrected): the official page marks SpelnionoWarunki required (T).
+    call(fake, "POST", "fakturakraj.json", invoice_body())
+    line = {"NazwaPelna": "Usługa", "Jednostka": "szt.", "Ilosc": 1, "CenaJednostkowa": 100,
+            "StawkaVat": 0.23, "TypStawkiVat": "PRC"}  # fmt: skip
+    correction = {"PowodKorekty": "ZWR_SPRZ_TOW", "DataWystawienia": "2026-01-20", "Pozycje": [line]}
+    refused = call(fake, "POST", "fakturakraj/korekta/1_2026.json", correction)
+    assert kod(refused) == 201 and "SpelnionoWarunki" in info(refused)
+    not_a_flag = call(fake, "POST", "fakturakraj/korekta/1_2026.json", {**correction, "SpelnionoWarunki": "tak"})
+    assert kod(not_a_flag) == 201
+    assert kod(call(fake, "POST", "fakturakraj/korekta/1_2026.json", {**correction, "SpelnionoWarunki": True})) == 0
+
+
+def test_a_foreign_currency_invoice_is_paid_as_prz_faktura_wys_ter_kraj(fake: IFirmaFake) -> None:
+    # ifirma.md §2.11 (corrected): typ_faktury of a fakturawaluta invoice.
+    line = {"NazwaPelna": "Rower", "NazwaPelnaObca": "Bike", "Jednostka": "szt.", "JednostkaObca": "pcs",
+            "Ilosc": 1, "CenaJednostkowa": 500, "StawkaVat": 0.23, "TypStawkiVat": "PRC"}  # fmt: skip
+    body = invoice_body(Waluta="EUR", TypSprzedazy="KRAJOWA", Pozycje=[line])
+    assert kod(call(fake, "POST", "fakturawaluta.json", body)) == 0
+    payment = {"Kwota": 100, "Data": "2026-01-20"}
+    assert kod(call(fake, "POST", "faktury/wplaty/prz_faktura_wys_ter_kraj/1_2026.json", payment)) == 0
+    assert issued(fake)[0].paid == Decimal(100)
+    assert call(fake, "POST", "faktury/wplaty/prz_faktura_kraj/1_2026.json", payment).status_code == 404
+
+
+def test_what_the_live_service_accepts_is_accepted(fake: IFirmaFake) -> None:
+    # AdresZagraniczny: sent by a widely used client, read back by I-BUNDLE; a flag.
+    buyer = {"Nazwa": "GmbH", "KodPocztowy": "10115", "Miejscowosc": "Berlin", "AdresZagraniczny": True}
+    assert kod(call(fake, "POST", "fakturakraj.json", invoice_body(Kontrahent=buyer))) == 0
+    assert kod(call(fake, "POST", "fakturakraj.json", invoice_body(Kontrahent={**buyer, "AdresZagraniczny": 1}))) == 201
+    # A live invoice was issued from a body without ZaplaconoNaDokumencie.
+    assert kod(call(fake, "POST", "fakturakraj.json", invoice_body(ZaplaconoNaDokumencie=None))) == 0
+    assert kod(call(fake, "POST", "fakturakraj.json", invoice_body(ZaplaconoNaDokumencie="0"))) == 201
+    assert len(issued(fake)) == 2
+
+
+def test_the_contractor_register(fake: IFirmaFake) -> None:
+    # ifirma.md §2.4: POST kontrahenci.json, PUT (all data), GET kontrahenci/id/{id}.json, GET kontrahenci/{q}.json.
+    record = {"Nazwa": "Sklep Przykład", "NIP": "5260250274", "KodPocztowy": "30-001", "Miejscowosc": "Kraków"}
+    added = call(fake, "POST", "kontrahenci.json", {**record, "Identyfikator": "SKLEP1"})
+    assert kod(added) == 0 and added.json()["response"]["Wynik"] == "SKLEP1"
+    assert kod(call(fake, "POST", "kontrahenci.json", {**record, "Identyfikator": "SKLEP1"})) == 201
+    assert kod(call(fake, "POST", "kontrahenci.json", {"Nazwa": "Bez adresu"})) == 201
+    assert kod(call(fake, "POST", "kontrahenci.json", {**record, "Nieznane": 1})) == 200
+    other = call(fake, "POST", "kontrahenci.json", {"Nazwa": "Jan Nowak", "KodPocztowy": "00-001",
+                                                    "Miejscowosc": "Warszawa", "OsobaFizyczna": True})  # fmt: skip
+    other_id = other.json()["response"]["Wynik"]
+    read = call(fake, "GET", "kontrahenci/id/SKLEP1.json")
+    assert kod(read) == 0 and read.json()["response"]["Wynik"]["Nazwa"] == "Sklep Przykład"
+    assert call(fake, "GET", "kontrahenci/id/NIEMA.json").status_code == 404
+    found = call(fake, "GET", "kontrahenci/sklep.json").json()["response"]["Wynik"]
+    assert [r["Identyfikator"] for r in found] == ["SKLEP1"]
+    assert call(fake, "GET", "kontrahenci/Jan%20Nowak.json").json()["response"]["Wynik"][0]["Identyfikator"] == (
+        other_id
+    )
+    assert call(fake, "GET", "kontrahenci/zzz.json").json()["response"]["Wynik"] == []
+    # An invoice refers to a known contractor by its id or its NIP; an unknown one is refused.
+    assert (
+        kod(call(fake, "POST", "fakturakraj.json", invoice_body(Kontrahent=None, IdentyfikatorKontrahenta="SKLEP1")))
+        == 0
+    )
+    by_nip = invoice_body(Kontrahent=None, NIPKontrahenta="526-025-02-74")
+    assert kod(call(fake, "POST", "fakturakraj.json", by_nip)) == 0
+    unknown = call(fake, "POST", "fakturakraj.json", invoice_body(Kontrahent=None, IdentyfikatorKontrahenta="X"))
+    assert kod(unknown) == 201 and "kontrahenta" in info(unknown)
+    assert [(i.detail.buyer_name, i.detail.buyer_nip) for i in issued(fake)] == [("Sklep Przykład", "5260250274")] * 2
+    # PUT replaces the whole record: omitted fields are wiped.
+    assert kod(call(fake, "PUT", "kontrahenci/SKLEP1.json", {"Nazwa": "Nowa", "KodPocztowy": "30-001",
+                                                             "Miejscowosc": "Kraków"})) == 0  # fmt: skip
+    assert "NIP" not in call(fake, "GET", "kontrahenci/id/SKLEP1.json").json()["response"]["Wynik"]
+    assert [r["Identyfikator"] for r in fake.contractors] == ["SKLEP1", other_id]
 
 
 # ---------------------------------------------------------------------------------------- limits and faults
@@ -475,6 +550,7 @@ def test_demo_is_the_fixtures_account(fake_clock: FakeClock) -> None:
     assert demo.clock is fake_clock and demo.username == "demo" and demo.keys == dict(DEFAULT_KEYS)
     assert dict(IFirmaFake.demo_settings) == {
         "username": "demo",
+        "company_tax_id": "5252344078",
         "invoice_key": DEFAULT_KEYS["faktura"],
         "subscriber_key": DEFAULT_KEYS["abonent"],
     }

@@ -211,6 +211,35 @@ def test_mark_paid(client: httpx.Client, fake: InFaktFake) -> None:
     assert client.post("async/invoices/nope/paid.json", json={}).status_code == 404
 
 
+def test_a_paid_mark_is_accepted_not_applied(client: httpx.Client, fake: InFaktFake) -> None:
+    # IF-README: "Kod 201 oznacza przyjęcie zlecenia, nie opłacenie" (infakt.md "Newer findings" a1).
+    fake.paid_reads = 2
+    uuid = create(client, invoice())["invoice_uuid"]
+    answer = client.post(f"async/invoices/{uuid}/paid.json", json={"invoice": {"paid_date": "2026-01-20"}})
+    assert answer.status_code == 201 and answer.json()["processing_code"] == 100
+    reads = [client.get(f"invoices/{uuid}.json").json() for _ in range(3)]
+    assert [(r["status"], r["paid_date"]) for r in reads] == [("draft", None), ("draft", None), ("paid", "2026-01-20")]
+    fake.paid_reads = None  # a mark that never lands
+    other = create(client, invoice())["invoice_uuid"]
+    client.post(f"async/invoices/{other}/paid.json", json={"invoice": {"paid_date": "2026-01-20"}})
+    assert {client.get(f"invoices/{other}.json").json()["status"] for _ in range(5)} == {"draft"}
+
+
+def test_a_sole_trader_needs_a_company_name(client: httpx.Client, fake: InFaktFake) -> None:
+    # IF-DEV-CLIENTS: company_name is required for a JDG (self_employed) or another business.
+    person = {"client_company_name": None, "client_first_name": "Jan", "client_last_name": "Kowalski",
+              "client_business_activity_kind": "self_employed"}  # fmt: skip
+    refused = create(client, invoice(**person))
+    assert refused["processing_code"] == 422 and "client_company_name" in refused["invoice_errors"]
+    named = create(client, invoice(**{**person, "client_company_name": "Jan Kowalski Usługi"}))
+    assert named["processing_code"] == 201
+    assert create(client, invoice(client_business_activity_kind="self-employed"))["processing_code"] == 422
+    record = {"first_name": "Jan", "last_name": "Kowalski", "business_activity_kind": "self_employed", "country": "PL"}
+    answer = client.post("clients.json", json={"client": record})
+    assert answer.status_code == 422 and "company_name" in answer.json()["errors"]
+    assert client.post("clients.json", json={"client": {**record, "company_name": "JK"}}).status_code == 201
+
+
 def test_corrections(client: httpx.Client, fake: InFaktFake) -> None:
     uuid = create(client, invoice())["invoice_uuid"]
     original = client.get(f"invoices/{uuid}.json").json()
@@ -387,7 +416,10 @@ def test_the_limits_are_per_ip_for_every_key(fake: InFaktFake) -> None:
 def test_the_demo_account_and_a_fake_without_a_request_log() -> None:
     clock = FakeClock()
     demo = InFaktFake.demo(clock=clock)
-    assert demo.clock is clock and dict(InFaktFake.demo_settings) == {"api_key": KEY}
+    assert demo.clock is clock and dict(InFaktFake.demo_settings) == {
+        "api_key": KEY,
+        "company_tax_id": "1234563218",
+    }
     with httpx.Client(transport=demo, base_url=BASE, headers={"X-inFakt-ApiKey": KEY}) as c:
         assert c.get("vat_rates.json").status_code == 200
     quiet = InFaktFake(keep_log=False)

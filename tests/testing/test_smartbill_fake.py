@@ -907,6 +907,46 @@ def test_invoice_pdf(client: httpx.Client) -> None:
     assert alt.content.startswith(b"%PDF-")
 
 
+def test_invoice_pdf_prints_discounts_with_quantity_and_price(client: httpx.Client) -> None:
+    # A discount entry has no quantity or price of its own: the PDF prints one unit at the
+    # amount taken off, percentage or fixed value alike.
+    percent = {"isDiscount": True, "numberOfItems": 2, "discountType": 2, "discountPercentage": 10}
+    fixed = {"isDiscount": True, "numberOfItems": 1, "discountType": 1, "discountValue": -5}
+    issue(
+        client,
+        products=[
+            product(name="A", quantity=2, price=100),
+            product(name="B", quantity=1, price="49.90"),
+            product(name="Reducere", **percent),
+            product(name="C", quantity=1, price=30),
+            product(name="Cupon", **fixed),
+        ],
+    )
+    response = client.get(
+        "invoice/pdf",
+        params={"cif": CIF, "seriesname": "FCT", "number": "0001"},
+        headers={"Accept": "application/octet-stream"},
+    )
+    assert b"(- Reducere \\(10%\\) 1 buc x -24.99) Tj" in response.content
+    assert b"(- Cupon 1 buc x -5.00) Tj" in response.content
+    assert b"(- A 2 buc x 100) Tj" in response.content
+
+
+def test_keep_documents_false_keeps_only_the_latest_and_numbers_on(fake: SmartBillFake, client: httpx.Client) -> None:
+    fake.keep_documents = False
+    fake.recent_documents = 3  # type: ignore[misc]  # the class's 256, smaller for the test
+    numbers = [issue(client)["number"] for _ in range(5)]
+    assert numbers == ["0001", "0002", "0003", "0004", "0005"]
+    assert [document.number for document in fake.documents] == ["0003", "0004", "0005"]
+    latest = client.get(
+        "invoice/pdf",
+        params={"cif": CIF, "seriesname": "FCT", "number": "0005"},
+        headers={"Accept": "application/octet-stream"},
+    )
+    assert latest.content.startswith(b"%PDF-")  # what was just issued can still be fetched
+    assert fake.next_number("FCT") == "0006"
+
+
 def test_pdf_of_a_missing_invoice_is_a_json_error(client: httpx.Client) -> None:
     response = client.get(
         "invoice/pdf",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...errors import ProviderError, ValidationError
+from ...errors import MalformedAnswer, ProviderError, ValidationError
 from ...flow import Flow
 from ...model import Line, Party, VatKind
 from ...provider import read_json
@@ -157,9 +157,14 @@ class FakturowniaBodies(FakturowniaBase):
         if self._departments is None:
             response = yield self._get("departments.json", "list_series")
             rows = read_json(response)
-            if not isinstance(rows, list):
-                raise ProviderError("Fakturownia's department list was not a JSON array", response=response)
-            self._departments = [dict(row) for row in rows if isinstance(row, Mapping)]
+            if not isinstance(rows, list) or not all(
+                isinstance(row, Mapping) and _int_id(row.get("id")) is not None for row in rows
+            ):
+                # Never an empty list for an answer that cannot be read (it would mean "no departments").
+                raise MalformedAnswer(
+                    "Fakturownia's department list was not a JSON array of departments", response=response
+                )
+            self._departments = [dict(row) for row in rows]
         return self._departments
 
     def _department_named(self, series: str) -> Flow[int | None]:

@@ -100,6 +100,9 @@ CAPABILITIES = Capabilities(
         Capability.DOCUMENT_LINK: Entry(Support.SUPPORTED, "public link /invoice/{token}, no credential"),
         Capability.NATIVE_IDEMPOTENCY: Entry(Support.SUPPORTED, "oid_unique refuses a second document per oid"),
         Capability.LOOKUP_BY_REFERENCE: Entry(Support.SUPPORTED, "GET invoices.json?oid=, matched exactly, paged"),
+        Capability.EINVOICE: Entry(
+            Support.SUPPORTED, "KSeF gov_status read back; never resent on status_check_error or duplicate_error"
+        ),
     },
 )
 """Fakturownia's row of the capability matrix."""

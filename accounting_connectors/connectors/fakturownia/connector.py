@@ -9,15 +9,19 @@ lookup by reference. See the package docstring for the traps it guards against.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import httpx
+
 from ...capabilities import Capabilities, Capability
-from ...errors import ProviderValidationError, ValidationError
+from ...errors import ProviderError, ProviderValidationError, ValidationError
 from ...flow import Call, Flow, Sleep
 from ...limits import RateLimit
 from ...model import (
     Correction,
     DocumentKind,
+    EInvoiceStatus,
     Invoice,
     PaymentType,
     Receipt,
@@ -27,11 +31,12 @@ from ...model import (
     VatRate,
     VatRateInfo,
 )
-from ...provider import json_request
+from ...provider import json_request, read_json
 from .base import FakturowniaPdfNotReady
 from .bodies import FakturowniaBodies
 from .codec import booked_totals, date_text, money_text, position_totals, quantity_text, tax_code
 from .codes import _REASON_MAX, CAPABILITIES, KIND_CODES, PAYMENT_TYPES, _int_id, oid_for, payment_type_for
+from .einvoice import STATUS_FIELDS, status_from
 from .payments import FakturowniaPayments
 from .sendonce import FakturowniaSendOnce
 from .settings import FakturowniaSettings
@@ -295,3 +300,41 @@ class Fakturownia(FakturowniaPayments, FakturowniaSendOnce, FakturowniaBodies):
         if not isinstance(reference, str) or not reference.strip():
             raise ValidationError("reference", "must be a non-empty string")
         return (yield from self._find(kind, reference, "find_document"))
+
+    def einvoice_status(self, document: SentDocument) -> Flow[EInvoiceStatus]:
+        """The KSeF status: ``GET /invoices/{id}.json?fields[invoice]=gov_status,gov_id,...`` (EINVOICING §3.1).
+
+        A read only: never ``send_to_ksef=yes``, which rides on a GET a transport could retry.
+        """
+        self.own_document(document)
+        if document.kind is DocumentKind.PAYMENT:
+            raise self.unsupported(Capability.EINVOICE, "a payment is not a KSeF document")
+        ident = _int_id(document.external_id)
+        if ident is None:
+            raise ValidationError("document.external_id", "is not a Fakturownia document id")
+        response = yield self._get(f"invoices/{ident}.json", "einvoice_status", {"fields[invoice]": STATUS_FIELDS})
+        return self._gov_status(response, ident, document)
+
+    def send_einvoice(self, document: SentDocument) -> Flow[EInvoiceStatus]:
+        """Send to KSeF: ``GET /invoices/{id}.json?send_to_ksef=yes``, only when the status allows it.
+
+        The status is read first; ``ok``, ``processing``, ``status_check_error`` (may already
+        be accepted), ``duplicate_error`` and unknown values are never sent again: the
+        status read is returned. The send rides on a GET (FK-KSEF), so it is marked as a
+        create: a lost answer is an ``AmbiguousOutcome``, never retried by the driver.
+        """
+        current = yield from self.einvoice_status(document)
+        if not current.resend_allowed:
+            return current
+        ident = _int_id(document.external_id)
+        assert ident is not None  # einvoice_status checked it
+        params = {"send_to_ksef": "yes", "fields[invoice]": STATUS_FIELDS}
+        request = json_request("GET", f"{self._base}invoices/{ident}.json", headers=self._headers, params=params)
+        response = yield Call(request, "send_einvoice", creates=True)
+        return self._gov_status(response, ident, document)
+
+    def _gov_status(self, response: httpx.Response, ident: int, document: SentDocument) -> EInvoiceStatus:
+        body = read_json(response)
+        if not isinstance(body, Mapping) or _int_id(body.get("id")) != ident or "gov_status" not in body:
+            raise ProviderError(f"Fakturownia answered no KSeF status of document {ident}", response=response)
+        return status_from(body, document)

@@ -16,6 +16,7 @@ import httpx
 from ...errors import (
     AccountingError,
     AmbiguousOutcome,
+    MalformedAnswer,
     PermissionDenied,
     ProviderError,
     ServerError,
@@ -46,6 +47,9 @@ class FakturowniaPayments(FakturowniaBase):
         if not isinstance(current, Mapping):
             raise ProviderError("Fakturownia answered no document to read the paid amount from", response=response)
         gross = parse_money(current.get("price_gross"))
+        if gross is None:
+            # Without the invoice's total the paid amount cannot be checked: never guessed.
+            raise MalformedAnswer("Fakturownia answered an invoice without its price_gross", response=response)
         paid = parse_money(current.get("paid")) or Decimal("0.00")
         total = paid + payment.amount
         if gross is not None and total > gross:

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from ...errors import AccountingError, AmbiguousOutcome, NotFound, PermissionDenied, ProviderError
+from ...errors import AccountingError, AmbiguousOutcome, MalformedAnswer, NotFound, PermissionDenied, ProviderError
 from ...flow import Flow
 from ...model import DocumentKind, SentDocument
 from ...provider import read_json
@@ -101,9 +101,12 @@ class FakturowniaSendOnce(FakturowniaBase):
             params = {"oid": oid, "period": "all", "kind": code, "per_page": str(PER_PAGE), "page": str(page)}
             response = yield self._get("invoices.json", operation, params)
             rows = read_json(response)
-            if not isinstance(rows, list):
-                raise ProviderError("Fakturownia's document list was not a JSON array", response=response)
-            items = [row for row in rows if isinstance(row, Mapping)]
+            if not isinstance(rows, list) or not all(
+                isinstance(row, Mapping) and _int_id(row.get("id")) is not None for row in rows
+            ):
+                # Junk rows are an unreadable answer, never "not found" (which would resend).
+                raise MalformedAnswer("Fakturownia's document list was not an array of documents", response=response)
+            items = list(rows)
             matches = [row for row in items if row.get("oid") == oid and row.get("kind") == code]
             if matches:
                 first = min(matches, key=lambda row: _int_id(row.get("id")) or 0)

@@ -99,6 +99,10 @@ CAPABILITIES = Capabilities(
             "the list has no reference column; a match by buyer, date and total is not exact, so an "
             "ambiguous issue is held for a person to check (§14)",
         ),
+        Capability.EINVOICE: Entry(
+            Support.NOT_SUPPORTED,
+            'KSeF is sent with the app\'s "Wyślij do KSeF" button; no API operation (EINVOICING §3.6, UNCERTAIN)',
+        ),
     },
 )
 

@@ -38,6 +38,7 @@ from ...capabilities import Capabilities, Capability, Entry, Support
 from ...errors import (
     AccountingError,
     AmbiguousOutcome,
+    MalformedAnswer,
     NotFound,
     ProviderError,
     ProviderValidationError,
@@ -125,6 +126,10 @@ CAPABILITIES = Capabilities(
         ),
         Capability.LOOKUP_BY_REFERENCE: Entry(
             Support.SUPPORTED, "by the reference in invoiceAnnotations or a custom field; rows checked client-side"
+        ),
+        Capability.EINVOICE: Entry(
+            Support.NOT_SUPPORTED,
+            "KSeF is sent from the Firmao web app; no KSeF field or call in the API (EINVOICING §3.5, UNCERTAIN)",
         ),
     },
 )
@@ -324,14 +329,13 @@ class Firmao(FirmaoCore):
     def list_series(self) -> Flow[list[Series]]:
         """The numbering lines (``GET invoicenumbers?dataFormat=MEDIUM``)."""
         lines = yield from self._numbering_lines("list_series")
+        if any(_int(line.get("id")) is None for line in lines):
+            # A line without an id is an answer that cannot be read, never a shorter list.
+            raise MalformedAnswer("Firmao listed a numbering line without an id")
         default = self.settings.numbering_line_id
         if default is None and lines:
             default = _int(lines[0].get("id"))
-        return [
-            Series(name=_line_name(line), is_default=_int(line.get("id")) == default)
-            for line in lines
-            if _int(line.get("id")) is not None
-        ]
+        return [Series(name=_line_name(line), is_default=_int(line.get("id")) == default) for line in lines]
 
     def list_payment_types(self) -> Flow[list[PaymentType]]:
         """Firmao's documented payment types, CASH and TRANSFER (a fixed list; no call is made)."""

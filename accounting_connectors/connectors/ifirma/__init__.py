@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -47,8 +48,10 @@ from ...errors import (
 )
 from ...flow import Call, Flow
 from ...limits import RateLimit, credential_fingerprint
-from ...model import Correction, DocumentKind, Invoice, Payment, PaymentType, SentDocument, VatKind
-from ...provider import DEFAULT_STATUS_ERRORS, json_number, json_request, read_json
+from ...model import Correction, DocumentKind, EInvoiceStatus, Invoice, Payment, PaymentType, SentDocument, VatKind
+from ...money import TotalsMethod, document_totals
+from ...provider import DEFAULT_STATUS_ERRORS, dump_json, json_number, json_request, read_json
+from . import einvoice
 from .wire import (
     DOMESTIC,
     EU_COUNTRIES,
@@ -72,10 +75,11 @@ __all__ = [
 ]  # fmt: skip
 
 # ``typ_faktury`` of the payments endpoint per invoice kind [I-DOC /rejestrowanie-wplat-do-faktur].
-# UNCERTAIN: the documented list has no type for ``fakturawaluta`` (the copy read was
-# truncated), so payments against foreign-currency invoices are refused, not guessed.
+# A ``fakturawaluta`` invoice (a domestic sale priced in a foreign currency) is paid as
+# ``prz_faktura_wys_ter_kraj`` (ifirma.md §2.11, corrected from the official page).
 _PAYMENT_INVOICE_TYPES: Mapping[str, str] = {
     DOMESTIC: "prz_faktura_kraj",
+    FOREIGN_CURRENCY: "prz_faktura_wys_ter_kraj",
     INTRA_EU_SUPPLY: "prz_dostawa_ue_towarow",
     EXPORT_OF_GOODS: "prz_eksport_towarow",
 }
@@ -87,6 +91,9 @@ _NOT_FOUND = re.compile(r"(?i)nie\s+znaleziono|not\s+found")
 # Exceeding the limit is not documented either (UNCERTAIN): HTTP 429 or a text naming the limit.
 # "Przekroczono limit dokumentów" is the monthly document quota, not a rate limit.
 _LIMIT_TEXT = re.compile(r"(?i)limit\w*\s+zapyta")
+
+# How many lost answers to an accounting-month move are read back before giving up.
+_MONTH_MOVE_LOST = 3
 
 # The Kod table [I-DOC /faq]; any other Kod is a refusal of the document.
 _KOD_ERRORS: Mapping[int, type[ProviderError]] = {
@@ -114,12 +121,15 @@ CAPABILITIES = Capabilities(  # the row of the capability matrix
         Capability.LIST_VAT_RATES: Entry(
             Support.NOT_IMPLEMENTED, "only an EU-rates dictionary exists (slownik/stawki_vat, shape undocumented)"
         ),
-        Capability.RECORD_PAYMENT: Entry(Support.SUPPORTED, "not for foreign-currency (fakturawaluta) invoices"),
+        Capability.RECORD_PAYMENT: Entry(Support.SUPPORTED, "faktury/wplaty by invoice kind; a date for non-PLN"),
         Capability.SKU_STOCK: Entry(Support.NOT_SUPPORTED, "no warehouse in the iFirma API"),
         Capability.EXTERNAL_NUMBERING: Entry(Support.NOT_IMPLEMENTED, "the meaning of Numer is UNCERTAIN"),
         Capability.DOCUMENT_LINK: Entry(Support.NOT_SUPPORTED, "no public document link in the API"),
         Capability.NATIVE_IDEMPOTENCY: Entry(Support.NOT_SUPPORTED, "no idempotency key"),
         Capability.LOOKUP_BY_REFERENCE: Entry(Support.NOT_SUPPORTED, "no external-id field to search by"),
+        Capability.EINVOICE: Entry(
+            Support.SUPPORTED, "NumerKSEF/StatusKSEF of the invoice read (third-party, UNCERTAIN); CzyWyslano ignored"
+        ),
     },
 )
 
@@ -155,6 +165,109 @@ class IFirma(IFirmaBodies):
     def credential_fingerprint(self) -> str:
         """Equal for the same iFirma login (the limits are per user)."""
         return credential_fingerprint(self.username.casefold())
+
+    def account(self) -> str:
+        """The issuing company's NIP (the ``company_tax_id`` setting), never the login.
+
+        Two users of one company issue into the same books: a document one of them sent
+        must be found by the other. iFirma's API has no call that names the company.
+        """
+        return str(self.settings.company_tax_id)
+
+    # An ambiguous create is settled by matching the document's content in the invoice
+    # list (settle); iFirma keeps no caller reference, so this is not LOOKUP_BY_REFERENCE.
+    settles_ambiguous: ClassVar[str | None] = "content"
+
+    def settle(
+        self, kind: DocumentKind, reference: str, data: Mapping[str, str], document: Any = None
+    ) -> Flow[SentDocument | None]:
+        """Settle an ambiguous invoice create by finding the invoice it would have made.
+
+        iFirma keeps no reference of the caller, so the match is by content:
+        ``GET faktury.json`` lists the invoices of the issue date to the buyer's NIP
+        (sheet §2.4), each with ``Brutto``; every one with the same gross total is read
+        back and its lines (``Pozycje``: name, quantity, unit price, rate) compared with
+        the lines sent. Invoices the ledger already holds for other references
+        (``data["known_ids"]``, comma-separated) are never taken.
+
+        Returns the one matching invoice, or ``None`` when none matches (nothing was
+        issued: it may be sent again). Raises ``AmbiguousOutcome`` when more than one
+        matches, when a candidate's lines cannot be read, or for anything but an invoice.
+        """
+        if kind is not DocumentKind.INVOICE or not isinstance(document, Invoice):
+            raise AmbiguousOutcome(
+                f"iFirma settles only invoices by their content; {reference!r} needs a person", operation="settle"
+            )
+        endpoint = self.invoice_kind(document)
+        body = self._invoice_body(document, endpoint)
+        day = body["DataWystawienia"]
+        nip = "".join(ch for ch in str(body["Kontrahent"].get("NIP") or "") if ch.isalnum())
+        gross = document_totals(
+            document.lines, prices_include_vat=document.prices_include_vat, method=TotalsMethod.PER_RATE
+        ).total.gross
+        known = {item for item in str(data.get("known_ids") or "").split(",") if item}
+        candidates: list[Mapping[str, Any]] = []
+        page = 1
+        while True:
+            params = {"dataOd": day, "dataDo": day, "strona": str(page), "iloscNaStronie": str(_LIST_PAGE)}
+            if nip:
+                params["nipKontrahenta"] = nip
+            request = self._request("GET", "faktury.json", INVOICE_KEY)
+            request = httpx.Request(
+                "GET", request.url.copy_merge_params(params), headers=request.headers
+            )  # signed without the query (I-DOC), so the header stays valid
+            response = yield Call(request, "settle")
+            items = _envelope(read_json(response)).get("Wynik")
+            if not isinstance(items, list):
+                raise AmbiguousOutcome("iFirma's invoice list answered no Wynik list", operation="settle")
+            for item in items:
+                if not isinstance(item, Mapping) or str(item.get("DataWystawienia") or "")[:10] != day:
+                    continue
+                item_nip = "".join(ch for ch in str(item.get("NIPKontrahenta") or "") if ch.isalnum())
+                if item_nip != nip or _decimal(item.get("Brutto")) != gross:
+                    continue
+                if str(item.get("FakturaId") or "") in known:
+                    continue
+                candidates.append(item)
+            if len(items) < _LIST_PAGE:
+                break
+            page += 1
+        matches: list[SentDocument] = []
+        for item in candidates:
+            identifier = str(item.get("FakturaId") or "")
+            if not identifier.isdigit():
+                raise AmbiguousOutcome(
+                    f"iFirma listed a matching invoice without FakturaId: {item}", operation="settle"
+                )
+            read = yield Call(self._request("GET", f"{endpoint}/{identifier}.json", INVOICE_KEY), "settle")
+            details = _details(read)
+            lines = details.get("Pozycje")
+            if not isinstance(lines, list):
+                raise AmbiguousOutcome(
+                    f"iFirma invoice {identifier} matches {reference!r} by buyer, date and total, but its "
+                    "lines could not be read to confirm it",
+                    operation="settle",
+                )
+            if _same_lines(lines, json.loads(dump_json(body["Pozycje"]), parse_float=Decimal)):
+                number = str(details.get("PelnyNumer") or item.get("PelnyNumer") or "") or None
+                matches.append(
+                    SentDocument(
+                        provider=self.name,
+                        kind=DocumentKind.INVOICE,
+                        reference=reference,
+                        number=number,
+                        external_id=identifier,
+                        issue_date=document.issue_date,
+                        raw={"endpoint": endpoint, "invoice": details, "settled_by": "content"},
+                    )
+                )
+        if len(matches) > 1:
+            raise AmbiguousOutcome(
+                f"{len(matches)} iFirma invoices match {reference!r} exactly "
+                f"({', '.join(str(match.number or match.external_id) for match in matches)}); a person must choose",
+                operation="settle",
+            )
+        return matches[0] if matches else None
 
     def reconcile_hint(self, kind: DocumentKind, reference: str) -> str:
         """Where to look when a create's outcome is unknown (iFirma stores no reference)."""
@@ -238,6 +351,23 @@ class IFirma(IFirmaBodies):
         request = self._request("GET", f"{kind}/{document.external_id}.pdf", INVOICE_KEY, accept="application/pdf")
         response: httpx.Response = yield Call(request, "fetch_pdf")
         return self.pdf_bytes(response)
+
+    def einvoice_status(self, document: SentDocument) -> Flow[EInvoiceStatus]:
+        """The KSeF status: ``NumerKSEF`` / ``StatusKSEF`` of ``GET {kind}/{id}.json`` (EINVOICING §3.4)."""
+        self.own_document(document)
+        if document.kind is DocumentKind.PAYMENT:
+            raise self.unsupported(Capability.EINVOICE, "a payment is not a KSeF document")
+        if not document.external_id or not document.external_id.isdigit():
+            raise ValidationError("document.external_id", "iFirma finds a document by its numeric id (Identyfikator)")
+        kind = _kind_of(document)
+        request = self._request("GET", f"{kind}/{document.external_id}.json", INVOICE_KEY)
+        response: httpx.Response = yield Call(request, "einvoice_status")
+        body = read_json(response)
+        # The single-invoice answer may come without the {"response": ...} wrapper (I-TP).
+        details = _details(response) or (dict(body) if isinstance(body, Mapping) else {})
+        if not str(details.get("PelnyNumer") or details.get("FakturaId") or "").strip():
+            raise ProviderError("iFirma answered no invoice for its KSeF status", response=response)
+        return einvoice.status_from(details, document)
 
     def list_payment_types(self) -> Flow[list[PaymentType]]:
         """The documented ``SposobZaplaty`` codes (a fixed list; no call is made)."""
@@ -357,9 +487,10 @@ class IFirma(IFirmaBodies):
         """Move the accounting month to ``day``'s month, as I-OFF ``_setProperAccountancyMonth``.
 
         Each PUT moves one month (``NAST`` next, ``POPRZ`` previous) and the month is read
-        again after every step: a PUT is not idempotent (the driver may retry one after a
-        server error), and another program on the account may move it too, so only a
-        fresh reading says where it is. Moving back reopens a month the accountant may
+        again after every step: a PUT is not idempotent, and another program on the
+        account may move it too, so only a fresh reading says where it is. A move whose
+        answer is lost is never repeated blindly: the month is read again and moved
+        again only if it did not move. Moving back reopens a month the accountant may
         have closed, so it needs ``allow_month_back``; every move counts against
         ``max_month_moves``.
         """
@@ -368,6 +499,7 @@ class IFirma(IFirmaBodies):
             return
         target = day.year * 12 + day.month - 1
         moved = 0
+        lost = 0
         while True:
             response = yield Call(self._request("GET", "abonent/miesiacksiegowy.json", SUBSCRIBER_KEY), operation)
             current = _accounting_month(response)
@@ -390,7 +522,25 @@ class IFirma(IFirmaBodies):
                     f"months (max_month_moves). Change the accounting month in iFirma.",
                 )
             step = {"MiesiacKsiegowy": "NAST" if distance > 0 else "POPRZ", "PrzeniesDaneZPoprzedniegoRoku": True}
-            yield Call(self._request("PUT", "abonent/miesiacksiegowy.json", SUBSCRIBER_KEY, step), operation)
+            # The PUT moves shared account state by one step each time it lands, so the
+            # driver must never repeat it blindly after a lost answer (the month would
+            # move twice and every invoice of the skipped month be refused). ``creates``
+            # is what tells the driver so: a timeout, a broken connection or a 5xx comes
+            # back as AmbiguousOutcome instead of a retry, and the month is read again
+            # to decide whether to move it once more.
+            put = self._request("PUT", "abonent/miesiacksiegowy.json", SUBSCRIBER_KEY, step)
+            try:
+                yield Call(put, operation, creates=True)
+            except AmbiguousOutcome as error:
+                lost += 1
+                if lost > _MONTH_MOVE_LOST:
+                    raise ServerError(
+                        f"iFirma's accounting month could not be moved: {lost} answers to the move were lost "
+                        f"({error.message}); the month was read again each time and no document was sent",
+                        operation=operation,
+                        retry_safe=True,  # nothing was created: the document may be sent again later
+                    ) from error
+                continue  # read the month again: it moved or it did not
             moved += 1
 
     def _read_back(
@@ -439,6 +589,41 @@ class IFirma(IFirmaBodies):
             issue_date=issue_date,
             raw=raw,
         )
+
+
+_LIST_PAGE = 100  # iloscNaStronie of faktury.json while settling (I-MCP: 20 by default)
+
+# The line fields compared when settling by content, as sent and as read back.
+_LINE_KEYS = ("NazwaPelna", "Ilosc", "CenaJednostkowa", "StawkaVat", "TypStawkiVat", "Rabat")
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str | float):
+        return None
+    try:
+        return Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
+
+
+def _comparable(value: Any) -> Any:
+    number = _decimal(value) if not isinstance(value, str) or value.strip()[:1].isdigit() else None
+    if number is not None:
+        return number.normalize()
+    return None if value in (None, "") else str(value).strip()
+
+
+def _same_lines(found: list[Any], sent: list[Any]) -> bool:
+    """Whether the lines read back are the lines sent (name, quantity, price, rate, discount)."""
+    if len(found) != len(sent):
+        return False
+    for theirs, ours in zip(found, sent, strict=True):
+        if not isinstance(theirs, Mapping) or not isinstance(ours, Mapping):
+            return False
+        for key in _LINE_KEYS:
+            if _comparable(theirs.get(key)) != _comparable(ours.get(key)):
+                return False
+    return True
 
 
 def _envelope(body: Any) -> dict[str, Any]:

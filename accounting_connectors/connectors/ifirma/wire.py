@@ -21,6 +21,7 @@ from ...model import Correction, Invoice, Line, Party, PaymentType, VatKind
 from ...money import TotalsMethod, document_totals, effective_unit_price
 from ...options import ConnectOptions
 from ...provider import Provider, base_url, json_number
+from ..fakturowo.settings import normalise_nip
 
 BASE_URL = "https://www.ifirma.pl/iapi/"
 """iFirma's API root [I-DOC]."""
@@ -123,6 +124,15 @@ def _payment_methods(instance: IFirmaSettings, attribute: Any, value: str) -> No
         raise ConfigurationError(f"default_payment_method {value!r} is not an iFirma payment method")
 
 
+def _company_tax_id(value: Any) -> str:
+    nip = normalise_nip(value) if isinstance(value, str) else None
+    if nip is None:
+        raise ConfigurationError(
+            f"ifirma company_tax_id {value!r} is not a valid NIP (ten digits with a valid check digit)"
+        )
+    return nip
+
+
 def _month_moves(instance: Any, attribute: Any, value: int) -> None:
     if not isinstance(value, int) or value < 0:
         raise ConfigurationError("max_month_moves must be a whole number of months, 0 or more")
@@ -134,6 +144,10 @@ class IFirmaSettings:
 
     username: str = attrs.field(validator=_username)
     """The ifirma.pl login (the API user); it is part of every signature."""
+    company_tax_id: str = attrs.field(converter=_company_tax_id)
+    """The issuing company's NIP (``PL`` prefix, spaces and dashes dropped; the check digit is
+    checked): the send-once ledger's account (``account()``). Several users of one company
+    issue into the same books, so the ledger never keys documents by the login."""
     invoice_key: str = attrs.field(repr=False, converter=_stripped, validator=_hex_key)
     """The hex key generated for the key name ``faktura`` (API tab)."""
     subscriber_key: str | None = attrs.field(default=None, repr=False, converter=_stripped, validator=_hex_key)
@@ -181,6 +195,7 @@ class IFirmaArgs(ConnectOptions, total=False):
     """The keyword arguments of ``connect("ifirma", ...)`` (see :class:`IFirmaSettings`)."""
 
     username: Required[str]
+    company_tax_id: Required[str]
     invoice_key: Required[str]
     subscriber_key: str | None
     invoice_series: str | None
@@ -333,6 +348,10 @@ class IFirmaBodies(Provider):
         body: dict[str, Any] = {
             "PowodKorekty": code,
             "PowodKorektyNaWydruku": True,
+            # Required (T) by the official page for fakturakraj/korekta (ifirma.md §2.10,
+            # corrected): the conditions for the correction are met. The connector sends a
+            # correction only when the seller has settled it, as the clients that send it do.
+            "SpelnionoWarunki": True,
             "DataWystawienia": correction.issue_date.isoformat(),
             "RodzajPodpisuOdbiorcy": self.settings.recipient_signature,
             "Pozycje": lines,

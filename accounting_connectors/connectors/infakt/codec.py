@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from ...capabilities import Capability
-from ...errors import ProviderError, ValidationError
+from ...errors import MalformedAnswer, ProviderError, ValidationError
 from ...model import Correction, Invoice, Line, Party, SentDocument, VatKind, VatRate
 from ...money import TotalsMethod, document_totals, effective_unit_price, line_amount
 from ...provider import Provider, json_number, read_json
@@ -115,13 +115,17 @@ def client_fields(party: Party) -> dict[str, Any]:
     """The buyer as inline ``client_*`` fields of an invoice (IF-README "Definicja faktury").
 
     Companies go by name and NIP; persons by first and last name (IF-NPM and IF-GO send
-    ``client_first_name``/``client_last_name``). The inline postal code is
+    ``client_first_name``/``client_last_name``); a sole trader by both. The inline postal code is
     ``client_post_code`` (the record's is ``postal_code``); inFakt silently drops names it
     does not know. A buyer e-mail or phone has no inline field, so they are not sent.
     """
     fields = _party(party, "client_", "client_tax_code", "post_code")
     kind = "other_business" if party.is_company else "self_employed" if party.tax_id else "private_person"
     fields["client_business_activity_kind"] = kind
+    if kind == "self_employed":
+        # A sole trader (JDG) needs the business name besides the person's names
+        # (IF-DEV-CLIENTS; infakt.md "Newer findings" a3): the party's name is both.
+        fields["client_company_name"] = party.name
     return fields
 
 
@@ -137,9 +141,10 @@ def entities(response: httpx.Response) -> list[dict[str, Any]]:
     """The objects of a list answer (``{"metainfo", "entities"}``, IF-README) or a bare list."""
     body = read_json(response)
     items = body.get("entities") if isinstance(body, dict) else body
-    if not isinstance(items, list):
-        return []
-    return [item for item in items if isinstance(item, dict)]
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        # Never an empty list for an answer that cannot be read: a lookup would find nothing.
+        raise MalformedAnswer("inFakt's answer is not a list of objects", response=response)
+    return items
 
 
 def processing_code(envelope: Mapping[str, Any]) -> int | None:

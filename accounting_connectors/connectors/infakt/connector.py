@@ -1,8 +1,8 @@
 """inFakt.pl (API v3), sans-I/O.
 
-Facts used here come from the project's inFakt sheet (``infakt.md`` §2), which cites
-inFakt's official README (IF-README) and third-party clients checked against the live API
-(IF-OL, IF-GO). The traps this module guards against:
+Facts used here come from the project's inFakt sheet (``shared/providers/infakt.md`` §2 and
+its "Newer findings"), which cites inFakt's official README (IF-README) and third-party
+clients checked against the live API (IF-OL, IF-GO). The traps this module guards against:
 
 * Amounts are **integer grosze** everywhere. Decimal strings were accepted by the live
   API and booked about 100 times too low (IF-OL), so the codec refuses anything that is
@@ -33,18 +33,28 @@ from ...capabilities import Capabilities, Capability, Entry, Support
 from ...errors import (
     AccountingError,
     AmbiguousOutcome,
+    MalformedAnswer,
     PermissionDenied,
     ProviderError,
     ProviderValidationError,
-    ServerError,
     UnsupportedOperation,
     ValidationError,
 )
 from ...flow import Call, Flow, Sleep
 from ...limits import RateLimit, Scope, credential_fingerprint
-from ...model import Correction, DocumentKind, Invoice, Party, Payment, PaymentType, SentDocument, VatRateInfo
+from ...model import (
+    Correction,
+    DocumentKind,
+    EInvoiceStatus,
+    Invoice,
+    Party,
+    Payment,
+    PaymentType,
+    SentDocument,
+    VatRateInfo,
+)
 from ...provider import DEFAULT_STATUS_ERRORS, json_request, read_json
-from . import codec
+from . import codec, einvoice
 from .settings import PAYMENT_TYPES, RATE_WINDOW, InFaktSettings
 
 # Task processing codes (IF-README, IF-OL, IF-PHP1/2): 100/120/140 in progress, 201 done,
@@ -69,6 +79,9 @@ CAPABILITIES = Capabilities(
         Capability.DOCUMENT_LINK: Entry(Support.NOT_IMPLEMENTED, "share links exist; not built"),
         Capability.NATIVE_IDEMPOTENCY: Entry(Support.NOT_SUPPORTED, "no idempotency key (external_id unconfirmed)"),
         Capability.LOOKUP_BY_REFERENCE: Entry(Support.NOT_SUPPORTED, "no field keeps the caller's reference"),
+        Capability.EINVOICE: Entry(
+            Support.SUPPORTED, "ksef_data of the document; drafts are never sent by themselves; sandbox = demo"
+        ),
     },
 )
 """inFakt's row of the capability matrix."""
@@ -87,10 +100,33 @@ class InFaktTaskPending(AmbiguousOutcome):
         document_uuid: the created document's ``uuid`` when the task reported one.
     """
 
-    def __init__(self, message: str, *, task_reference: str, document_uuid: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        task_reference: str,
+        document_uuid: str | None = None,
+        settles: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(message, **kwargs)
         self.task_reference = task_reference
         self.document_uuid = document_uuid
+        self.settles = settles
+
+    @property
+    def settle_data(self) -> dict[str, str]:
+        """What the exporter records with the hold, for :meth:`InFakt.settle` to poll later.
+
+        Empty when the create itself is not what is in doubt (an invoice issued whose
+        paid mark failed): settling it as issued would hide the missing payment.
+        """
+        if not self.settles:
+            return {}
+        data = {"task": self.task_reference} if self.task_reference else {}
+        if self.document_uuid:
+            data["uuid"] = self.document_uuid
+        return data
 
 
 @attrs.frozen
@@ -143,6 +179,8 @@ class InFakt(codec.InFaktDocuments):
         409: ProviderError,
     }
     retry_after_default: ClassVar[float | None] = RATE_WINDOW  # a 429 without Retry-After
+    # An ambiguous create is settled by polling its task (InFaktTaskPending.settle_data).
+    settles_ambiguous: ClassVar[str | None] = "task"
 
     def __init__(self, settings: InFaktSettings) -> None:
         super().__init__(settings)
@@ -164,21 +202,28 @@ class InFakt(codec.InFaktDocuments):
         return credential_fingerprint("per-ip", self.base_url)
 
     def account(self) -> str:
-        """The API key's fingerprint: one key belongs to one inFakt company."""
-        return credential_fingerprint(self.base_url, self.settings.api_key)
+        """The issuing company's NIP (the ``company_tax_id`` setting), never the API key.
+
+        A rotated key issues for the same company, so the ledger must not tell them apart.
+        ``account/details.json`` would name the company too, but ``account()`` is asked
+        before any call and must not depend on one (the sheet documents no NIP field there).
+        """
+        return str(self.settings.company_tax_id)
 
     def secrets(self) -> tuple[str, ...]:
         """The API key."""
         return (self.settings.api_key,)
 
     def error_for(self, response: httpx.Response, call: Call, now: float) -> AccountingError | None:
-        """Map a status by :attr:`status_errors`; a 429 on a create is in doubt (like a 5xx)."""
+        """Map a status by :attr:`status_errors`; a 429 is a refusal, on a create too.
+
+        IF-README ("Kody błędów") defines 429 as the request limit exceeded: the limiter
+        refused the call, so nothing was accepted and the driver may send it again after
+        ``Retry-After``. The sheet has no observation of a 429 that took effect (IF-OL
+        only treats 429 defensively as in doubt), so the official reading is followed.
+        """
         if response.status_code < 300:
             return None
-        if response.status_code == 429 and call.creates:
-            # IF-OL saw 429 after a create that had taken effect: in doubt, like a 5xx.
-            text = self.error_message(response, fallback=False)
-            return ServerError(text or "inFakt answered the create with HTTP 429; it may have been accepted")
         return self.status_error(response)
 
     def error_message(self, response: httpx.Response, *, fallback: bool = True) -> str | None:
@@ -221,7 +266,8 @@ class InFakt(codec.InFaktDocuments):
                         f"inFakt booked a gross total of {codec.from_grosze(booked)}, "
                         f"the payment is {invoice.payment.amount}"
                     )
-                yield self._mark_paid_call(document, paid_on, "send_invoice")
+                marked = yield self._mark_paid_call(document, paid_on, "send_invoice")
+                confirmed = yield from self._confirm_paid(document, _task_of(marked), "send_invoice")
             except AccountingError as error:
                 raise InFaktTaskPending(
                     f"invoice {document.number or document.external_id} was issued, but marking it paid "
@@ -229,8 +275,11 @@ class InFakt(codec.InFaktDocuments):
                     f"record_payment()",
                     task_reference=str(document.raw.get("invoice_task_reference_number") or ""),
                     document_uuid=document.external_id,
+                    settles=False,
                     operation="send_invoice",
                 ) from error
+            task = document.raw.get("invoice_task_reference_number")
+            document = attrs.evolve(document, raw={**confirmed, "invoice_task_reference_number": task})
         return document
 
     def send_correction(self, correction: Correction) -> Flow[SentDocument]:
@@ -291,6 +340,22 @@ class InFakt(codec.InFaktDocuments):
         followed: httpx.Response = yield Call(httpx.Request("GET", link, headers=headers), operation="fetch_pdf")
         return self.pdf_bytes(followed, "the download link")
 
+    def einvoice_status(self, document: SentDocument) -> Flow[EInvoiceStatus]:
+        """The KSeF status: ``ksef_data`` of ``GET invoices/{uuid}.json`` (EINVOICING §3.2).
+
+        Corrections are read under ``corrective_invoices``: their uuid 404s under ``invoices``.
+        """
+        if document.kind in (DocumentKind.RECEIPT, DocumentKind.PAYMENT):
+            raise self.unsupported(Capability.EINVOICE, "only invoices and corrections go to KSeF")
+        uuid = self._uuid(document, "document")
+        folder = "corrective_invoices" if document.kind is DocumentKind.CORRECTION else "invoices"
+        response: httpx.Response = yield self._get(f"{folder}/{uuid}.json", operation="einvoice_status")
+        demo = "sandbox" in (httpx.URL(self.base_url).host or "")
+        body = codec.json_object(response)
+        if body.get("uuid") != uuid:
+            raise ProviderError(f"inFakt answered no document {uuid} for its KSeF status", response=response)
+        return einvoice.status_from(body, document, demo=demo)
+
     def list_payment_types(self) -> Flow[list[PaymentType]]:
         """The payment methods inFakt documents (a fixed list; no call is made)."""
         return list(PAYMENT_TYPES)
@@ -306,6 +371,8 @@ class InFakt(codec.InFaktDocuments):
         response = yield self._get("vat_rates.json", operation="list_vat_rates")
         rates: list[VatRateInfo] = []
         for item in codec.entities(response):
+            if not isinstance(item.get("symbol"), (str, int)) or isinstance(item.get("symbol"), bool):
+                raise MalformedAnswer("inFakt listed a VAT rate without a symbol", response=response)
             symbol = str(item.get("symbol") or "").strip()
             vat = codec.vat_from_symbol(symbol)
             if vat is None:
@@ -344,7 +411,21 @@ class InFakt(codec.InFaktDocuments):
         paid_on = payment.paid_on or codec.date_of(current.get("invoice_date")) or document.issue_date
         if paid_on is None:
             raise ValidationError("payment.paid_on", "inFakt's paid mark needs a date (paid_date)")
-        yield self._mark_paid_call(document, paid_on, "record_payment")
+        marked = yield self._mark_paid_call(document, paid_on, "record_payment")
+        task = _task_of(marked)
+        try:
+            confirmed = yield from self._confirm_paid(document, task, "record_payment")
+        except InFaktTaskPending:
+            raise
+        except AccountingError as error:
+            raise InFaktTaskPending(
+                f"record_payment: inFakt accepted marking {document.number or uuid} paid, but reading it back "
+                f"failed ({error.message}); check it in inFakt. Marking it paid again is harmless.",
+                task_reference=task,
+                document_uuid=uuid,
+                operation="record_payment",
+                retry_safe=True,
+            ) from error
         return SentDocument(
             provider=self.name,
             kind=DocumentKind.PAYMENT,
@@ -352,7 +433,93 @@ class InFakt(codec.InFaktDocuments):
             number=document.number,
             external_id=uuid,
             issue_date=payment.paid_on,
-            raw=current,
+            raw=confirmed,
+        )
+
+    def _confirm_paid(self, document: SentDocument, task: str, operation: str) -> Flow[dict[str, Any]]:
+        """Read the invoice back until it shows paid: HTTP 201 on the mark is "accepted", not "paid".
+
+        IF-README: "Kod 201 oznacza przyjęcie zlecenia, nie opłacenie" (infakt.md "Newer
+        findings" a1). The invoice is read at once (IF-OL saw it paid on an immediate
+        re-read), then with the create's growing waits; paid is ``status == "paid"`` or a
+        set ``paid_date``. Past ``poll_timeout`` the payment is pending: an
+        :class:`InFaktTaskPending` naming the invoice (marking again is harmless).
+        """
+        uuid = self._uuid(document, "document")
+        waited = 0.0
+        delay = self.settings.poll_interval
+        while True:
+            response = yield self._get(f"invoices/{uuid}.json", operation=operation)
+            current = codec.json_object(response)
+            if current.get("status") == "paid" or current.get("paid_date"):
+                return current
+            if waited >= self.settings.poll_timeout:
+                raise InFaktTaskPending(
+                    f"{operation}: inFakt accepted marking {document.number or uuid} paid (HTTP 201 means "
+                    f"accepted, not paid), but after {waited:g} s it still does not read paid "
+                    f"(status {current.get('status')!r}); it may still be marked. Check it in inFakt; "
+                    "marking it paid again is harmless.",
+                    task_reference=task,
+                    document_uuid=uuid,
+                    operation=operation,
+                    retry_safe=operation == "record_payment",
+                )
+            pause = min(delay, self.settings.max_poll_interval, self.settings.poll_timeout - waited)
+            yield Sleep(pause)
+            waited += pause
+            delay = min(delay * self.settings.poll_backoff, self.settings.max_poll_interval)
+
+    def settle(
+        self, kind: DocumentKind, reference: str, data: Mapping[str, str], document: Any = None
+    ) -> Flow[SentDocument | None]:
+        """Settle an ambiguous create by its task: the document, or why nothing was created.
+
+        ``data`` is :attr:`InFaktTaskPending.settle_data`. With the created ``uuid`` the
+        document is read; otherwise ``GET async/{folder}/status/{task}.json`` is polled
+        once: 201 reads the document, the documented failure (422, no uuid) raises the
+        task's ``ProviderValidationError`` (nothing created), anything else, or no task
+        reference at all, stays an :class:`InFaktTaskPending`.
+        """
+        folder = _CORRECTION if kind is DocumentKind.CORRECTION else _INVOICE
+        task = str(data.get("task") or "")
+        uuid = str(data.get("uuid") or "")
+        if not task and not uuid:
+            raise InFaktTaskPending(
+                f"inFakt gave no task reference for {reference!r} (the answer to the create was lost); "
+                "only the invoice list in inFakt can tell whether it was created",
+                task_reference="",
+                operation="settle",
+            )
+        try:
+            if not uuid:
+                response = yield self._get(f"{folder.status_path}{task}.json", operation="settle")
+                envelope = codec.json_object(response)
+                code = codec.processing_code(envelope)
+                uuid = str(envelope.get("invoice_uuid") or "")
+                if code == _TASK_REFUSED and not uuid:
+                    raise self._task_failed(folder, task, envelope)
+                if code != _TASK_DONE or not uuid:
+                    raise InFaktTaskPending(
+                        f"inFakt's task {task} is still processing (processing_code {code})",
+                        task_reference=task,
+                        operation="settle",
+                    )
+            read = yield self._get(f"{folder.folder}/{uuid}.json", operation="settle")
+            found = codec.json_object(read)
+        except (InFaktTaskPending, ProviderValidationError):
+            raise
+        except AccountingError as error:
+            raise self._pending(folder, task, error, uuid or None) from error
+        number = found.get("number")
+        issue_date = found.get("invoice_date")
+        return SentDocument(
+            provider=self.name,
+            kind=folder.document_kind,
+            reference=reference,
+            number=None if number in (None, "") else str(number),
+            external_id=uuid,
+            issue_date=issue_date if isinstance(issue_date, str) and issue_date else None,
+            raw={**found, "invoice_task_reference_number": task},
         )
 
     # The asynchronous create.
@@ -474,3 +641,12 @@ class InFakt(codec.InFaktDocuments):
         # paid twice is harmless (IF-OL, live).
         path = f"async/invoices/{self._uuid(document, 'document')}/paid.json"
         return self._call("POST", path, operation, {"invoice": {"paid_date": paid_on.isoformat()}})
+
+
+def _task_of(response: httpx.Response) -> str:
+    """The task reference of a paid mark's answer (IF-OL: the async task envelope), or ``""``."""
+    try:
+        body = read_json(response)
+    except AccountingError:
+        return ""  # the mark was accepted (2xx); its envelope is only a reference to name
+    return str(body.get("invoice_task_reference_number") or "") if isinstance(body, dict) else ""

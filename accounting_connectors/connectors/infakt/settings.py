@@ -1,6 +1,6 @@
 """inFakt's constants and the connector's settings.
 
-Tags in comments cite the sources of the project's inFakt sheet (``infakt.md``): IF-README
+Tags in comments cite the sources of the project's inFakt sheet (``shared/providers/infakt.md``): IF-README
 inFakt's official API v3 README, IF-OL the live-verified openlinker adapter, IF-GO and
 IF-PHP1/2 third-party clients.
 """
@@ -15,6 +15,7 @@ import attrs
 from ...errors import ConfigurationError
 from ...model import PaymentType, VatRate
 from ...provider import Provider, base_url
+from ..fakturowo.settings import normalise_nip
 
 if TYPE_CHECKING:
     from ...options import ConnectOptions as _DriverOptions
@@ -76,6 +77,16 @@ def _api_key(instance: Any, attribute: Any, value: Any) -> None:
         raise ConfigurationError("infakt needs api_key", provider="infakt")
 
 
+def _company_tax_id(value: Any) -> str:
+    nip = normalise_nip(value) if isinstance(value, str) else None
+    if nip is None:
+        raise ConfigurationError(
+            f"infakt company_tax_id {value!r} is not a valid NIP (ten digits with a valid check digit)",
+            provider="infakt",
+        )
+    return nip
+
+
 def _payment_method(value: str) -> str:
     name = _PAYMENT_NAMES.get(str(value).casefold())
     if name is None:
@@ -105,6 +116,10 @@ class InFaktSettings:
     api_key: str = attrs.field(repr=False, validator=_api_key)
     """The API key from the inFakt web app (account settings > API), sent as
     ``X-inFakt-ApiKey``; it needs the ``api:invoices:read`` and ``api:invoices:write`` scopes."""
+    company_tax_id: str = attrs.field(converter=_company_tax_id)
+    """The issuing company's NIP (``PL`` prefix, spaces and dashes dropped; the check digit is
+    checked): the send-once ledger's account (``account()``). A key names no company, and a
+    rotated key is the same company, so the ledger never keys documents by the key."""
     sandbox: bool = False
     """Use the sandbox (``api.sandbox-infakt.pl``) instead of production."""
     base_url: str | None = attrs.field(default=None, converter=attrs.converters.optional(base_url))
@@ -149,6 +164,7 @@ class InFaktArgs(_DriverOptions, total=False):
     """The keyword arguments of ``connect("infakt", ...)``: the settings and the driver's options."""
 
     api_key: Required[str]
+    company_tax_id: Required[str]
     sandbox: bool
     base_url: str | None
     payment_method: str

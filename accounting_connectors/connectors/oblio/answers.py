@@ -26,7 +26,7 @@ from ...errors import (
 )
 from ...flow import Call
 from ...model import DocumentKind, SentDocument
-from ...provider import read_json
+from ...provider import read_json, unreadable_answer
 
 _BLOCKED = re.compile(r"(?i)\b(blocat|blocked|too many|prea multe|limita de|rate limit)")
 _NOT_FOUND = re.compile(r"(?i)\b(nu a fost gasit|nu exista|not found)")
@@ -87,17 +87,34 @@ def _truthy(value: Any) -> bool:
 
 
 def _data(response: httpx.Response) -> dict[str, Any]:
+    # An answer that cannot be read is an error (MalformedAnswer), never an empty object.
     body = read_json(response)
     data = body.get("data") if isinstance(body, Mapping) else None
-    return dict(data) if isinstance(data, Mapping) else {}
+    if not isinstance(data, Mapping):
+        raise unreadable_answer(response, "an object with a 'data' object", "Oblio")
+    return dict(data)
 
 
 def _data_list(response: httpx.Response) -> list[dict[str, Any]]:
+    # Never [] for an answer that cannot be read: a lookup would find nothing and resend.
     body = read_json(response)
     data = body.get("data") if isinstance(body, Mapping) else None
-    if not isinstance(data, list):
-        return []
-    return [dict(item) for item in data if isinstance(item, Mapping)]
+    if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
+        raise unreadable_answer(response, "an object with a 'data' list of objects", "Oblio")
+    return [dict(item) for item in data]
+
+
+def _rate_of(response: httpx.Response, item: Mapping[str, Any]) -> tuple[str, Decimal]:
+    """A VAT rate's name and percentage; an item without them is an unreadable answer."""
+    name, percent = item.get("name"), item.get("percent")
+    if isinstance(name, str) and name and isinstance(percent, (int, str, Decimal)) and not isinstance(percent, bool):
+        try:
+            value = Decimal(str(percent))
+        except ArithmeticError:
+            value = Decimal("NaN")
+        if value.is_finite():
+            return name, value
+    raise unreadable_answer(response, "a list of VAT rates with names and percentages", "Oblio")
 
 
 def _invoice_key(document: SentDocument) -> tuple[str, str]:

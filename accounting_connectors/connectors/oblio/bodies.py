@@ -15,7 +15,7 @@ from ...errors import ValidationError
 from ...flow import Flow
 from ...model import Correction, DocumentKind, Invoice, Party, Receipt, VatRate
 from . import codec
-from .answers import _data_list, _truthy
+from .answers import _data_list, _rate_of, _truthy
 from .auth import OblioAuth
 from .settings import OblioSettings
 
@@ -36,10 +36,7 @@ class OblioBodies(OblioAuth):
             response = yield from self._api("GET", "api/nomenclature/vat_rates", operation)
             rates = []
             for item in _data_list(response):
-                try:
-                    rates.append((str(item["name"]), Decimal(str(item["percent"]))))
-                except (KeyError, ArithmeticError):
-                    continue
+                rates.append(_rate_of(response, item))
             self._vat_rates = rates
         return self._vat_rates
 

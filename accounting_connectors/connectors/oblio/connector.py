@@ -43,6 +43,7 @@ from ...capabilities import Capabilities, Capability, Entry, Support
 from ...errors import (
     AccountingError,
     AmbiguousOutcome,
+    MalformedAnswer,
     NotFound,
     ProviderError,
     ProviderValidationError,
@@ -53,6 +54,7 @@ from ...limits import RateLimit, Scope, credential_fingerprint
 from ...model import (
     Correction,
     DocumentKind,
+    EInvoiceStatus,
     Invoice,
     Line,
     Payment,
@@ -63,8 +65,8 @@ from ...model import (
     VatRate,
     VatRateInfo,
 )
-from . import answers, codec
-from .answers import _DUPLICATE, _data, _data_list, _invoice_key, _named, _truthy
+from . import answers, codec, einvoice
+from .answers import _DUPLICATE, _data, _data_list, _invoice_key, _named, _rate_of, _truthy
 from .bodies import OblioBodies
 from .settings import BASE_URL, OblioSettings
 
@@ -100,6 +102,10 @@ CAPABILITIES = Capabilities(
         ),
         Capability.LOOKUP_BY_REFERENCE: Entry(
             Support.SUPPORTED, "invoice/list, newest first, matched on the reference line in mentions"
+        ),
+        Capability.EINVOICE: Entry(
+            Support.SUPPORTED,
+            "einvoiceStatus of invoice/list (withEinvoiceStatus=1); code 1 read as accepted (UNCERTAIN)",
         ),
     },
 )
@@ -289,6 +295,9 @@ class Oblio(OblioBodies):
         self._series = None
         listed = yield from self._all_series("list_series")
         kinds = {"Factura": DocumentKind.INVOICE, "Chitanta": DocumentKind.RECEIPT}
+        if not all(isinstance(item.get("name"), str) and item["name"] for item in listed):
+            self._series = None
+            raise MalformedAnswer("Oblio listed a series without a name")
         return [
             Series(
                 name=str(item["name"]),
@@ -297,7 +306,6 @@ class Oblio(OblioBodies):
                 is_default=_truthy(item.get("default")),
             )
             for item in listed
-            if item.get("name")
         ]
 
     def list_vat_rates(self) -> Flow[list[VatRateInfo]]:
@@ -306,10 +314,7 @@ class Oblio(OblioBodies):
         found: list[VatRateInfo] = []
         rates: list[tuple[str, Decimal]] = []
         for item in _data_list(response):
-            try:
-                name, percent = str(item["name"]), Decimal(str(item["percent"]))
-            except (KeyError, ArithmeticError):
-                continue
+            name, percent = _rate_of(response, item)
             rates.append((name, percent))
             special = codec.SPECIAL_BY_NAME.get(name) if percent == 0 else None
             vat = VatRate.special(special) if special is not None else VatRate.of(percent)
@@ -342,7 +347,10 @@ class Oblio(OblioBodies):
         body = {"cif": self.settings.company_vat_code, "seriesName": series, "number": number, "collect": collect}
         response = yield from self._api("PUT", "api/docs/invoice/collect", "record_payment", body=body, creates=True)
         data = _data(response)
-        collects = [item for item in data.get("collects") or [] if isinstance(item, Mapping)]
+        if not isinstance(data.get("collects"), list):
+            # The collect was answered without the invoice's collects: it may be recorded.
+            raise MalformedAnswer("Oblio answered the collect without the invoice's collects", response=response)
+        collects = [item for item in data["collects"] if isinstance(item, Mapping)]
         last = collects[-1] if collects else {}
         return SentDocument(
             provider=self.name,
@@ -365,6 +373,9 @@ class Oblio(OblioBodies):
             params = {"orderBy": "id", "orderDir": "DESC", "limitPerPage": "100", "offset": str(page * 100)}
             response = yield from self._api("GET", "api/docs/invoice/list", "find_document", params=params)
             rows = _data_list(response)
+            if not all(_named(row.get("seriesName")) and _named(row.get("number")) for row in rows):
+                # A row without its series and number cannot be matched: never "not found".
+                raise MalformedAnswer("Oblio listed an invoice without its series and number", response=response)
             for row in rows:
                 if not codec.has_note(row.get("mentions"), note):
                     continue
@@ -451,3 +462,38 @@ class Oblio(OblioBodies):
             url=link,
             raw={"invoice": dict(data), "collect": dict(collect)},
         )
+
+    def einvoice_status(self, document: SentDocument) -> Flow[EInvoiceStatus]:
+        """The RO e-Factura status: ``invoice/list?id=...&withEinvoiceStatus=1`` (EINVOICING §3.8).
+
+        A receipt is the invoice that carries it, a storno an invoice of its own: both go to SPV.
+        """
+        self.own_document(document)
+        if document.kind is DocumentKind.PAYMENT:
+            raise self.unsupported(Capability.EINVOICE, "a payment is not an e-Factura document")
+        series, number = _invoice_key(document)
+        # By the link's id where known: series and number can name another document after a
+        # delete (§16); the row is still checked against both.
+        params = {"id": document.external_id} if document.external_id else {"seriesName": series, "number": number}
+        params["withEinvoiceStatus"] = "1"
+        response = yield from self._api("GET", "api/docs/invoice/list", "einvoice_status", params=params)
+        for row in _data_list(response):
+            if str(row.get("seriesName")) == series and str(row.get("number")) == number:
+                return einvoice.status_from(row, document)
+        raise NotFound(f"Oblio lists no invoice {series} {number} to read its e-Factura status from", response=response)
+
+    def send_einvoice(self, document: SentDocument) -> Flow[EInvoiceStatus]:
+        """Send to SPV: ``POST api/docs/einvoice {cif, seriesName, number}`` (OB-DOC "SPV").
+
+        Only when the status read first allows it (``-1`` not sent, ``2`` errors); otherwise
+        that status is returned and nothing is sent. The call is not deduplicated, so a lost
+        answer is an ``AmbiguousOutcome``; paced like a create (its bucket is UNCERTAIN).
+        The status is read again after the send (its answer's ``code: 0`` is "processing").
+        """
+        current = yield from self.einvoice_status(document)
+        if not current.resend_allowed:
+            return current
+        series, number = _invoice_key(document)
+        body = {"cif": self.settings.company_vat_code, "seriesName": series, "number": number}
+        yield from self._api("POST", "api/docs/einvoice", "send_einvoice", body=body, creates=True)
+        return (yield from self.einvoice_status(document))

@@ -39,6 +39,7 @@ _AUTH_CODES = frozenset({"AUTH"})
 _DENIED_CODES = frozenset({"ACCESS DENIED", "DENIED SCOPE REQUESTED"})
 _LIMIT_CODES = frozenset({"TOTAL REQUESTS LIMIT EXCEEDED", "TOTAL EXECUTION TIME LIMIT EXCEEDED"})
 _UNAVAILABLE_CODES = frozenset({"OUT OF SERVICE", "SNAPSHOT LOCK"})
+_KSEF_AUTHORISATION = "Brak autoryzacji w KSeF"  # invoices/add refused for KSeF (W-WFSYNC)
 _NOT_FOUND_TEXT = "Nie znaleziono obiektu"  # W-WEBIT treats this text as not-found [§2]
 
 _MEANINGS: Mapping[str, str] = {
@@ -97,6 +98,14 @@ class WFirmaAnswers(Provider):
         detail = status_message(root)
         meaning = _MEANINGS.get(code, "unknown status code")
         text = f"{self.display_name} {code}: {detail or meaning}"
+        if code == "ERROR" and detail is not None and _KSEF_AUTHORISATION in detail:
+            # invoices/add refused: the key's user shares no KSeF authorisation, no invoice exists
+            # (W-WFSYNC, EINVOICING §3.3). A person fixes it in the app; resending cannot help.
+            return PermissionDenied(
+                f'{text} (a KSeF-authorised user must tick "Udostępnij moją autoryzację do połączeń API" '
+                "under PRZYCHODY » KSEF I INTEGRACJE » ZAAWANSOWANE and be chosen as the API user)",
+                response=response,
+            )
         if code == "ERROR":
             errors = field_errors(root)
             if detail is not None and _NOT_FOUND_TEXT in detail:

@@ -15,13 +15,14 @@ from xml.etree.ElementTree import Element
 
 import attrs
 
-from ...capabilities import Capabilities
+from ...capabilities import Capabilities, Capability
 from ...errors import ValidationError
 from ...flow import Flow
 from ...limits import RateLimit, credential_fingerprint
 from ...model import (
     Correction,
     DocumentKind,
+    EInvoiceStatus,
     Invoice,
     Line,
     Payment,
@@ -32,6 +33,7 @@ from ...model import (
     VatRateInfo,
 )
 from ...money import TotalsMethod, document_totals
+from . import einvoice
 from .answers import WFirmaAnswers, _first
 from .bodies import WFirmaRequests, _document_id, _money, vat_rate_of
 from .settings import (
@@ -371,3 +373,23 @@ class WFirma(WFirmaAnswers, WFirmaRequests):
         response = yield self._get(f"invoices/get/{invoice_id}", "send_correction")
         row = _first(records(answer(response), "invoices", "invoice"), "invoices/get")
         return [text_of(content, "id") or "" for content in row.findall("invoicecontents/invoicecontent")]
+
+    def einvoice_status(self, document: SentDocument) -> Flow[EInvoiceStatus]:
+        """The KSeF status: the ``ksef_*`` fields of ``invoices/get/{id}`` (EINVOICING §3.3).
+
+        wFirma sends at issue by itself (no send call), so no status ever allows a resend.
+        A receipt never goes to KSeF: it is answered without a request.
+        """
+        self.own_document(document)
+        if document.kind is DocumentKind.PAYMENT:
+            raise self.unsupported(Capability.EINVOICE, "a payment is not a KSeF document")
+        if document.kind is DocumentKind.RECEIPT:
+            return einvoice.status_from({"type": self.settings.receipt_type}, document, self.settings.ksef, self.name)
+        ident = _document_id(document, "document")
+        response = yield self._get(f"invoices/get/{ident}", "einvoice_status")
+        row = _first(records(answer(response), "invoices", "invoice"), "invoices/get")
+        fields = {
+            name: text_of(row, name) or ""
+            for name in ("id", "type", "fullnumber", "ksef_reference_number", "ksef_status", "ksef_registration_date")
+        }
+        return einvoice.status_from(fields, document, self.settings.ksef, self.name)

@@ -102,6 +102,10 @@ CAPABILITIES = Capabilities(
         Capability.LOOKUP_BY_REFERENCE: Entry(
             Support.SUPPORTED, "id_external via invoices/find, matched client-side (filter UNCERTAIN)"
         ),
+        Capability.EINVOICE: Entry(
+            Support.SUPPORTED,
+            "ksef_* fields of invoices/get; sent automatically at issue, no send call; values UNCERTAIN",
+        ),
     },
 )
 
@@ -156,6 +160,10 @@ class WFirmaSettings:
     """Wait after ``TOTAL REQUESTS LIMIT EXCEEDED`` and friends (§13 REC: at least 60 s)."""
     base_url: str = attrs.field(default=BASE_URL, converter=base_url)
     """The API root."""
+    ksef: bool | None = None
+    """Whether the company has KSeF switched on (USTAWIENIA » FAKTURY » E-FAKTURY). The API cannot
+    tell, so an invoice with empty KSeF fields is pending with ``True``, not sent with ``False`` and
+    unknown with ``None`` (EINVOICING §3.3)."""
 
 
 class WFirmaArgs(ConnectOptions, total=False):
@@ -170,3 +178,4 @@ class WFirmaArgs(ConnectOptions, total=False):
     per_seconds: float
     limit_backoff_seconds: float
     base_url: str
+    ksef: bool | None

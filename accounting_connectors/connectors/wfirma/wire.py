@@ -75,7 +75,7 @@ def decimal_text(value: Decimal) -> str:
     return number_text(value)
 
 
-class UnreadableAnswer(Exception):
+class UnreadableAnswer(ValueError):
     """The answer is not a safe, well-formed XML document (``reason`` says why)."""
 
     def __init__(self, reason: str) -> None:

@@ -133,15 +133,40 @@ class FakturowniaCore(FakeProvider):
         raise FakeError(Reply.json(texts.NOT_FOUND, 404))
 
     def _refresh(self, account: FakeAccount, document: dict[str, Any]) -> None:
-        if document["gov_status"] == "processing" and self.clock.time() - document["_created"] >= self.ksef_delay:
-            document["gov_status"] = "ok"
-            tax_no = next((str(d.get("tax_no")) for d in account.departments if d.get("tax_no")), "5252344078")
-            stamp = document["issue_date"].replace("-", "")
-            suffix = hashlib.sha256(str(document["id"]).encode()).hexdigest()[:12].upper()
-            document["gov_id"] = f"{tax_no}-{stamp}-{suffix}-XX"
+        sent = document.get("_gov_sent", document["_created"])
+        if document["gov_status"] != "processing" or self.clock.time() - sent < self.ksef_delay:
+            return
+        if document.get("_gov_errors"):
+            # KSeF's verdict on a document saved without validate_invoices_for_gov (FK-KSEF).
+            document["gov_status"] = "send_error"
+            document["gov_error_messages"] = list(document["_gov_errors"])
+            return
+        document["gov_status"] = "ok"
+        document["gov_error_messages"] = None
+        tax_no = next((str(d.get("tax_no")) for d in account.departments if d.get("tax_no")), "5252344078")
+        stamp = dt.datetime.fromtimestamp(sent, dt.UTC).strftime("%Y%m%d")  # the acceptance date (§1.1)
+        suffix = hashlib.sha256(str(document["id"]).encode()).hexdigest()[:12].upper()
+        document["gov_id"] = f"{tax_no}-{stamp}-{suffix}-XX"
+        document["gov_verification_link"] = (
+            f"https://ksef.mf.gov.pl/web/verify/{document['gov_id']}/{document['token']}"
+        )
+
+    def _queue_for_ksef(self, account: FakeAccount, document: dict[str, Any]) -> None:
+        """Hand a document to KSeF: ``processing`` until ``ksef_delay`` passes (``not_connected`` without KSeF)."""
+        if not account.ksef:
+            document["gov_status"] = "not_connected"
+            return
+        document["gov_status"] = "processing"
+        document["gov_error_messages"] = None
+        document["_gov_sent"] = self.clock.time()
+        document["gov_send_date"] = dt.datetime.fromtimestamp(self.clock.time(), dt.UTC).isoformat(
+            timespec="milliseconds"
+        )
 
     def _public(self, document: Mapping[str, Any], *, positions: bool = True, full: bool = False) -> dict[str, Any]:
         shown = {key: value for key, value in document.items() if not key.startswith("_")}
+        if document.get("_ksef_demo") and shown.get("gov_status"):
+            shown["gov_status"] = f"demo_{shown['gov_status']}"
         if not positions:
             shown.pop("positions", None)
         elif not full:

@@ -84,11 +84,15 @@ class FakturowniaFake(ResourceRoutes, InvoiceRoutes):
         warehouses: Iterable[Mapping[str, Any]] = (),
         stock: Mapping[int, Decimal] | None = None,
         ksef: bool = False,
+        ksef_demo: bool = False,
+        ksef_validate: bool = True,
         read_only: bool = False,
     ) -> FakeAccount:
         """Open an account at ``https://{prefix}.{domain}`` with one token."""
         with self._lock:
-            account = FakeAccount(prefix=prefix, domain=domain, ksef=ksef)
+            account = FakeAccount(
+                prefix=prefix, domain=domain, ksef=ksef, ksef_demo=ksef_demo, ksef_validate=ksef_validate
+            )
             account.tokens[token] = read_only
             account.departments = [dict(item) for item in departments]
             account.warehouses = [dict(item) for item in warehouses]
@@ -113,6 +117,25 @@ class FakturowniaFake(ResourceRoutes, InvoiceRoutes):
         """Withdraw a token: it gets 401 from then on."""
         with self._lock:
             self.account(prefix, domain).tokens.pop(token, None)
+
+    def set_gov_status(
+        self,
+        document_id: int,
+        status: str | None,
+        *,
+        errors: Iterable[str] | None = None,
+        gov_id: str | None = None,
+        prefix: str = "demo",
+        domain: str = "fakturownia.pl",
+    ) -> None:
+        """Give a document any raw ``gov_status`` (without the ``demo_`` prefix), as KSeF's side would."""
+        with self._lock:
+            account = self._accounts[(prefix, domain)]
+            document = next(d for d in account.documents if d["id"] == document_id)
+            document["gov_status"] = status
+            document["gov_error_messages"] = list(errors) if errors is not None else None
+            if gov_id is not None:
+                document["gov_id"] = gov_id
 
     def fail_after_commit(self, status: int = 502, *, times: int = 1) -> None:
         """Make the next ``times`` creates store their document and then answer ``status`` (a 5xx)."""

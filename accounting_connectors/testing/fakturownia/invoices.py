@@ -69,6 +69,11 @@ class InvoiceRoutes(FakturowniaRules):
             document["client_id"] = self._client_for(account, data, document["buyer_name"], document["buyer_company"])
         document["number"] = document["number"] or self._next_number(account, document)
         document["_body"] = body
+        document["_ksef_demo"] = account.ksef_demo
+        if document["gov_status"] == "processing" or (
+            _truthy(body.get("gov_save_and_send")) and document["gov_status"] is None
+        ):
+            self._queue_for_ksef(account, document)
         self._move_stock(account, document, -1)
         account.documents.append(document)
         self._order.append((account, document))
@@ -81,8 +86,11 @@ class InvoiceRoutes(FakturowniaRules):
     def get_invoice(self, request: FakeRequest) -> Reply:
         """``GET /invoices/{id}.json`` (``correction_positions=full``, ``fields[invoice]``, ``additional_fields``)."""
         account, document = self._document(request)
-        if request.params.get("send_to_ksef") == "yes" and document["gov_status"] is None and account.ksef:
-            document["gov_status"] = "processing"
+        # send_to_ksef=yes resends a document not (successfully) sent; an accepted or
+        # processing one is left alone (EINVOICING §3.1: a second send is not known to be harmless).
+        resendable = (None, "send_error", "server_error", "not_connected", "offline_error", "blocked_403_error")
+        if request.params.get("send_to_ksef") == "yes" and document["gov_status"] in resendable:
+            self._queue_for_ksef(account, document)
         shown = self._public(document, full=request.params.get("correction_positions") == "full")
         if request.params.get("additional_fields[invoice]") == "connected_payments":
             shown["connected_payments"] = [p for p in account.payments if document["id"] in p["invoice_ids"]]

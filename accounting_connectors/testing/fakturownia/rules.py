@@ -85,6 +85,7 @@ class FakturowniaRules(FakturowniaCore):
             original = next((d for d in account.documents if d["id"] == original_id), None)
             if original is None:
                 fail("invoice_id", texts.NO_SUCH_DOCUMENT)
+        gov_errors: list[str] = []
         if account.ksef:
             if (
                 kind in ("vat", "correction")
@@ -93,7 +94,10 @@ class FakturowniaRules(FakturowniaCore):
                 and data.get("buyer_tax_no_kind") != "empty"
                 and client_id is None
             ):
-                fail("buyer_tax_no", texts.CANT_BE_BLANK)
+                if account.ksef_validate:
+                    fail("buyer_tax_no", texts.CANT_BE_BLANK)
+                else:
+                    gov_errors.append(texts.KSEF_BUYER_TAX_NO)
             if isinstance(phone, str) and len(phone) > 16:
                 fail("buyer_phone", texts.TOO_LONG(16))
             if len(str(data.get("correction_reason") or "")) > 256:
@@ -199,6 +203,11 @@ class FakturowniaRules(FakturowniaCore):
             "exempt_tax_kind": data.get("exempt_tax_kind"),
             "gov_status": gov_status,
             "gov_id": None,
+            "gov_send_date": None,
+            "gov_error_messages": None,
+            "gov_verification_link": None,
+            "gov_corrected_invoice_number": None,
+            "_gov_errors": gov_errors,
             "positions": positions,
             "created_at": self._stamp(),
             "updated_at": self._stamp(),

@@ -115,6 +115,11 @@ class FakeAccount:
     warehouses: list[dict[str, Any]] = attrs.field(factory=list)
     ksef: bool = False
     """KSeF is switched on (``validate_invoices_for_gov``): its rules apply and PDFs wait for the number."""
+    ksef_demo: bool = False
+    """The KSeF (DEMO) integration: every ``gov_status`` is prefixed ``demo_`` (FK-KSEF "Tryb DEMO")."""
+    ksef_validate: bool = True
+    """``validate_invoices_for_gov``: a document breaking KSeF rules is refused with 422; off, it is
+    saved and KSeF rejects it (``send_error`` with ``gov_error_messages``) once sent."""
     documents: list[dict[str, Any]] = attrs.field(factory=list)
     payments: list[dict[str, Any]] = attrs.field(factory=list)
     warehouse_documents: list[dict[str, Any]] = attrs.field(factory=list)

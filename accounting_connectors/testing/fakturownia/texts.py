@@ -15,6 +15,10 @@ NOT_FOUND: dict[str, Any] = {"code": "error", "message": "Not found"}
 CANT_BE_BLANK = "- nie może być puste"
 """A required field left out (§2, FK-KSEF: ``buyer_tax_no``)."""
 
+KSEF_BUYER_TAX_NO = "NIP nabywcy - nie może być puste"
+"""KSeF's refusal of a company buyer without a tax id, in ``gov_error_messages`` (the fake's wording,
+in the shape of FK-KSEF's examples: ``"<field> - <reason>"``)."""
+
 
 def TOO_LONG(limit: int) -> str:  # noqa: N802 - reads as the constant it stands for
     """A text over its length limit (§2, FK-KSEF: ``buyer_phone``)."""

@@ -19,8 +19,9 @@ the month is moved with ``PUT abonent/miesiacksiegowy.json``); ``fakturakraj``,
 ``fakturawaluta``, ``fakturawdt`` and ``fakturaeksporttowarow`` with their required
 fields and only their documented fields; numbering per series (``NazwaSeriiNumeracji``);
 reading invoices back (``PelnyNumer``); PDFs; corrections of domestic invoices;
-payments; ``abonent/limit.json``; 100 requests a minute and 15,000 a day per user on an
-injectable clock; and injected faults.
+payments; the contractor register (``kontrahenci``: add, edit, read, search), which an
+invoice may name instead of an inline buyer; ``abonent/limit.json``; 100 requests a
+minute and 15,000 a day per user on an injectable clock; and injected faults.
 
 iFirma does not document its not-found answer, its rate-limit answer, numbering
 formats or most message texts; the fake's choices are marked ``# not documented``.
@@ -35,6 +36,7 @@ import hmac
 import json
 import math
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -42,7 +44,6 @@ from typing import Any, ClassVar
 import attrs
 
 from ...clock import Clock
-from ..base import FakeProvider
 from ..clock import FakeClock
 from ..documents import StoredDocument
 from ..pdf import make_pdf
@@ -50,6 +51,7 @@ from ..routes import route
 from ..throttle import FakeLimit, LimitVerdict
 from ..wire import FakeError, FakeRequest, Reply
 from . import rules, texts
+from .ksef import KsefRoutes
 from .rules import KINDS, Refusal, Series, envelope
 
 BASE_URL = "https://www.ifirma.pl/iapi/"
@@ -123,7 +125,7 @@ def _key_name(path: str) -> str:
     return "faktura"
 
 
-class IFirmaFake(FakeProvider):
+class IFirmaFake(KsefRoutes):
     """The iFirma API, in memory, as an httpx transport (sync and async).
 
     One lock serialises all requests, so many threads may share it. Documents are
@@ -144,6 +146,7 @@ class IFirmaFake(FakeProvider):
     limits: ClassVar[tuple[FakeLimit, ...]] = (FakeLimit(100, 60.0), FakeLimit(15_000, _DAY, name="daily"))
     demo_settings: ClassVar[Mapping[str, Any]] = {
         "username": DEFAULT_USER,
+        "company_tax_id": DEFAULT_COMPANY,
         "invoice_key": DEFAULT_KEYS["faktura"],
         "subscriber_key": DEFAULT_KEYS["abonent"],
     }
@@ -182,6 +185,8 @@ class IFirmaFake(FakeProvider):
             self.add_series(name)
         self._docs: dict[int, StoredDocument] = {}
         self._payments: list[StoredPayment] = []
+        # The contractor register (kontrahenci), by Identyfikator.
+        self._contractors: dict[str, dict[str, Any]] = {}
         # Accepted calls per user in the last day, oldest first, for abonent/limit.json.
         self._used: dict[str, collections.deque[float]] = {}
         self._next_id = 1000
@@ -222,6 +227,12 @@ class IFirmaFake(FakeProvider):
     def stored(self) -> list[StoredDocument]:
         """Every stored invoice and correction, in issue order."""
         return list(self._docs.values())
+
+    @property
+    def contractors(self) -> list[dict[str, Any]]:
+        """The contractor register (``kontrahenci``), in the order added."""
+        with self._lock:
+            return [dict(record) for record in self._contractors.values()]
 
     @property
     def payments(self) -> list[StoredPayment]:
@@ -329,6 +340,62 @@ class IFirmaFake(FakeProvider):
         used = len(self._recent(str(request.principal)))
         return envelope(0, "", LimitWykorzystany=used, LimitPrzyznany=self.per_day)
 
+    # The contractor register (§2.4: add, edit, read by id, search). Declared before the
+    # invoices: ``kontrahenci/{query}.json`` would otherwise match ``{kind}/{id}.json``.
+
+    @route("POST", "kontrahenci.json")
+    def post_contractor(self, request: FakeRequest) -> Reply:
+        """Add a contractor; its ``Identyfikator`` is the one given, else one the fake assigns."""
+        record = self._contractor_body(request)
+        identifier = record.get("Identyfikator")
+        if identifier is None:
+            self._next_id += 1
+            identifier = str(self._next_id)  # not documented: how iFirma names a new contractor
+        elif str(identifier) in self._contractors:
+            raise Refusal(201, texts.CONTRACTOR_EXISTS.format(identifier=identifier))  # not documented
+        record["Identyfikator"] = str(identifier)
+        self._contractors[str(identifier)] = record
+        # not documented: I-BUNDLE reads the new contractor's id from Wynik.
+        return envelope(0, texts.CONTRACTOR_ADDED, Wynik=str(identifier), Identyfikator=str(identifier))
+
+    @route("PUT", "kontrahenci/{id}.json")
+    def put_contractor(self, request: FakeRequest) -> Reply:
+        """Edit a contractor: the body replaces it whole, omitted fields are wiped (I-MCP)."""
+        identifier = urllib.parse.unquote(request.groups["id"])
+        if identifier not in self._contractors:
+            raise Refusal(201, texts.NO_CONTRACTOR, 404)  # not documented
+        record = self._contractor_body(request)
+        record["Identyfikator"] = identifier
+        self._contractors[identifier] = record
+        return envelope(0, texts.CONTRACTOR_CHANGED, Wynik=identifier)
+
+    @route("GET", "kontrahenci/id/{id}.json")
+    def get_contractor(self, request: FakeRequest) -> Reply:
+        """A contractor by its id (I-MCP: note the ``/id/`` segment)."""
+        record = self._contractors.get(urllib.parse.unquote(request.groups["id"]))
+        if record is None:
+            raise Refusal(201, texts.NO_CONTRACTOR, 404)  # not documented
+        return envelope(0, "", Wynik=dict(record))
+
+    @route("GET", "kontrahenci/{query}.json")
+    def search_contractors(self, request: FakeRequest) -> Reply:
+        """Contractors whose name, NIP or id contains the query (the query is in the path, I-MCP)."""
+        query = urllib.parse.unquote(request.groups["query"]).casefold()
+        found = [
+            dict(record)
+            for record in self._contractors.values()
+            if any(query in str(record.get(field) or "").casefold() for field in ("Nazwa", "NIP", "Identyfikator"))
+        ]
+        return envelope(0, "", Wynik=found)  # lists answer in Wynik (§2.2)
+
+    def _contractor_body(self, request: FakeRequest) -> dict[str, Any]:
+        record = self._body(request)
+        errors: list[str] = []
+        rules.contractor(record, errors)
+        if errors:
+            raise Refusal(201, " ".join(errors))
+        return record
+
     # Invoices.
 
     @route("POST", "{kind}.json")
@@ -359,7 +426,7 @@ class IFirmaFake(FakeProvider):
             errors.append(texts.NUMER)
         rules.lengths(body, rules.DOCUMENT_LENGTHS, errors)
         currency = "PLN" if kind == "fakturakraj" else self._currency(body, kind, errors)
-        buyer_name, buyer_nip = rules.buyer(body, kind, errors)
+        buyer_name, buyer_nip = rules.buyer(body, kind, errors, self._contractors)
         net, vat, gross = rules.lines(body.get("Pozycje"), kind, gross_basis, errors, correction=False)
         series = self._series_of(body, errors)
         if issue and sale:
@@ -374,6 +441,8 @@ class IFirmaFake(FakeProvider):
                 errors.append(texts.ISSUE_BEFORE_PREVIOUS)
             self._check_month(issue, errors)
         for field in ("Zaplacono", "ZaplaconoNaDokumencie"):
+            if field not in rules.REQUIRED_COMMON and body.get(field) is None:
+                continue
             amount = rules.number(body.get(field))
             if amount is None or amount < 0 or amount >= rules.MAX_AMOUNT:
                 errors.append(texts.PAID_RANGE.format(field=field))
@@ -411,7 +480,60 @@ class IFirmaFake(FakeProvider):
             KontrahentNazwa=doc.detail.buyer_name, NIPKontrahenta=doc.detail.buyer_nip, DataWystawienia=doc.issue_date,
             Brutto=doc.total, Rodzaj=doc.detail.endpoint, Waluta=doc.currency, Zaplacono=doc.paid,
             TerminPlatnosci=doc.detail.due,
+            # UNCERTAIN: that the document's read carries its lines as sent (I-OFF reads
+            # line fields such as CenaZRabatem from responses).
+            Pozycje=list(doc.body.get("Pozycje") or []),
+            # NumerKSEF and StatusKSEF (I-TP, live-verified third-party reads): see .ksef.
+            **self.ksef_fields(doc),
         )  # fmt: skip
+
+    @route("GET", "faktury.json")
+    def list_invoices(self, request: FakeRequest) -> Reply:
+        """Sales invoices by issue date (``dataOd`` required, ``dataDo``) and buyer NIP, in pages.
+
+        I-MCP, I-BUNDLE ``InvoiceService::list`` (sheet §2.4): list items carry ``FakturaId``,
+        ``PelnyNumer``, ``KontrahentNazwa``, ``NIPKontrahenta``, ``DataWystawienia``,
+        ``Brutto``, ``Rodzaj``, ``Waluta``, ``Zaplacono``, ``TerminPlatnosci``.
+        """
+        params = request.params
+        errors: list[str] = []
+        start = rules.date({"dataOd": params.get("dataOd")}, "dataOd", errors) if params.get("dataOd") else None
+        end = rules.date({"dataDo": params.get("dataDo")}, "dataDo", errors) if params.get("dataDo") else None
+        if start is None:
+            errors.append(texts.LIST_FROM_NEEDED)  # not documented (wording); I-MCP: dataOd is required
+        if errors:
+            raise Refusal(201, " ".join(errors))
+        assert start is not None
+        nip = "".join(ch for ch in params.get("nipKontrahenta", "") if ch.isalnum())
+        try:
+            page = max(int(params.get("strona", "1")), 1)
+            size = min(max(int(params.get("iloscNaStronie", "20")), 1), 100)
+        except ValueError:
+            raise Refusal(201, texts.LIST_PAGE) from None  # not documented (wording)
+        found = [
+            doc
+            for doc in sorted(self._docs.values(), key=lambda doc: int(doc.id or 0))
+            if doc.issue_date is not None
+            and start.isoformat() <= doc.issue_date
+            and (end is None or doc.issue_date <= end.isoformat())
+            and (not nip or "".join(ch for ch in doc.detail.buyer_nip if ch.isalnum()) == nip)
+        ]
+        items = [
+            {
+                "FakturaId": int(doc.id or 0),
+                "PelnyNumer": doc.number,
+                "KontrahentNazwa": doc.detail.buyer_name,
+                "NIPKontrahenta": doc.detail.buyer_nip,
+                "DataWystawienia": doc.issue_date,
+                "Brutto": doc.total,
+                "Rodzaj": doc.detail.endpoint,
+                "Waluta": doc.currency,
+                "Zaplacono": doc.paid,
+                "TerminPlatnosci": doc.detail.due,
+            }
+            for doc in found[(page - 1) * size : page * size]
+        ]
+        return envelope(0, "", Wynik=items)
 
     # .pdf, and the variants clients use (.pdf.single, .pdf.oryg); all print the same here.
     @route("GET", "{kind}/{id}.pdf")
@@ -437,8 +559,11 @@ class IFirmaFake(FakeProvider):
         body = self._body(request)
         if set(body) - rules.CORRECTION_FIELDS:
             raise Refusal(200, texts.BAD_CORRECTION)
-        rules.required(body, ("PowodKorekty", "DataWystawienia", "Pozycje"))
+        # SpelnionoWarunki is required (T) on the official page (ifirma.md §2.10, corrected).
+        rules.required(body, ("PowodKorekty", "DataWystawienia", "Pozycje", "SpelnionoWarunki"))
         errors: list[str] = []
+        if not isinstance(body["SpelnionoWarunki"], bool):
+            errors.append(texts.BOOLEAN.format(field="SpelnionoWarunki"))
         rules.choice(body, "PowodKorekty", rules.CORRECTION_REASONS, errors)
         rules.choice(body, "SposobZaplaty", rules.PAYMENT_METHODS, errors)
         rules.choice(body, "RodzajPodpisuOdbiorcy", rules.SIGNATURES, errors)

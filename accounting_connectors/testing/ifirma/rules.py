@@ -40,6 +40,8 @@ KINDS = ("fakturakraj", "fakturawaluta", "fakturawdt", "fakturaeksporttowarow")
 """The invoice endpoints the fake issues through."""
 PAYMENT_KIND = {
     "prz_faktura_kraj": "fakturakraj",
+    # The official payments page: a fakturawaluta invoice is paid as prz_faktura_wys_ter_kraj (§2.11, corrected).
+    "prz_faktura_wys_ter_kraj": "fakturawaluta",
     "prz_dostawa_ue_towarow": "fakturawdt",
     "prz_eksport_towarow": "fakturaeksporttowarow",
 }
@@ -69,9 +71,10 @@ FIELDS: Mapping[str, frozenset[str]] = {
     "fakturaeksporttowarow": (_DOMESTIC_FIELDS | _CURRENCY_FIELDS) - {"LiczOd", "SplitPayment"},
 }
 """The fields each invoice endpoint takes."""
+# ZaplaconoNaDokumencie is marked T in the field table, but the live service issued an
+# invoice from a body without it (issue 8, checked against the documentation): optional here.
 REQUIRED_COMMON = tuple(
-    "Zaplacono ZaplaconoNaDokumencie DataWystawienia DataSprzedazy FormatDatySprzedazy SposobZaplaty "
-    "RodzajPodpisuOdbiorcy Pozycje".split()
+    "Zaplacono DataWystawienia DataSprzedazy FormatDatySprzedazy SposobZaplaty RodzajPodpisuOdbiorcy Pozycje".split()
 )
 REQUIRED: Mapping[str, tuple[str, ...]] = {
     "fakturakraj": ("LiczOd", "WidocznyNumerGios"),
@@ -85,10 +88,15 @@ _LINE_FIELDS = frozenset(
     "PodstawaPrawna Zal15 NazwaPelnaObca JednostkaObca".split()
 )
 _LINE_LENGTHS = {"NazwaPelna": 300, "NazwaPelnaObca": 300, "Jednostka": 10, "JednostkaObca": 10}
+# §2.7, plus AdresZagraniczny (a flag: the address is abroad), which the live service
+# accepts: every release of a widely used client sends it, and I-BUNDLE reads it back on
+# contractors.
 _BUYER_FIELDS = frozenset(
     "Nazwa Nazwa2 Identyfikator PrefiksUE NIP Ulica KodPocztowy Miejscowosc Kraj KodKraju Email Telefon "
-    "OsobaFizyczna JestOdbiorca JestDostawca PodmiotPowiazany".split()
+    "OsobaFizyczna JestOdbiorca JestDostawca PodmiotPowiazany AdresZagraniczny".split()
 )
+BUYER_FLAGS = ("OsobaFizyczna", "JestOdbiorca", "JestDostawca", "PodmiotPowiazany", "AdresZagraniczny")
+"""The boolean fields of a contractor."""
 _BUYER_LENGTHS = {
     "Nazwa": 150, "Identyfikator": 15, "PrefiksUE": 2, "NIP": 13, "Ulica": 65, "KodPocztowy": 16,
     "Miejscowosc": 65, "Kraj": 70, "KodKraju": 2, "Email": 65, "Telefon": 32,
@@ -193,23 +201,56 @@ def required(body: Mapping[str, Any], fields: Iterable[str]) -> None:
         raise Refusal(201, " ".join(missing))
 
 
-def buyer(body: Mapping[str, Any], kind: str, errors: list[str]) -> tuple[str, str]:
-    """The inline ``Kontrahent``'s name and NIP, after checking it."""
-    inline = body.get("Kontrahent")
-    if inline is None:
-        # The fake keeps no contractor register.
-        known = body.get("IdentyfikatorKontrahenta") or body.get("NIPKontrahenta")
-        errors.append(texts.NO_CONTRACTOR if known else texts.CONTRACTOR_NEEDED)
-        return "", ""
-    if not isinstance(inline, dict) or set(inline) - _BUYER_FIELDS:
+def contractor(record: Any, errors: list[str]) -> None:
+    """Check a contractor's fields (§2.7), inline (``Kontrahent``) or for the register."""
+    if not isinstance(record, dict) or set(record) - _BUYER_FIELDS:
         raise Refusal(200, texts.BAD_BUYER)
     for field in ("Nazwa", "KodPocztowy", "Miejscowosc"):
-        if not (isinstance(inline.get(field), str) and inline[field].strip()):
+        if not (isinstance(record.get(field), str) and record[field].strip()):
             errors.append(texts.BUYER_REQUIRED.format(field=field))
-    lengths(inline, _BUYER_LENGTHS, errors, prefix="Kontrahent.")
-    for flag in ("OsobaFizyczna", "JestOdbiorca", "JestDostawca", "PodmiotPowiazany"):
-        if flag in inline and not isinstance(inline[flag], bool):
+    lengths(record, _BUYER_LENGTHS, errors, prefix="Kontrahent.")
+    for flag in BUYER_FLAGS:
+        if flag in record and not isinstance(record[flag], bool):
             errors.append(texts.BUYER_BOOLEAN.format(field=flag))
+
+
+def find_contractor(body: Mapping[str, Any], register: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The stored contractor an invoice refers to by ``IdentyfikatorKontrahenta`` or ``NIPKontrahenta`` (§2.5)."""
+    identifier = body.get("IdentyfikatorKontrahenta")
+    if identifier is not None:
+        return register.get(str(identifier))
+    nip = _digits(body.get("NIPKontrahenta"))
+    prefix = body.get("PrefiksUEKontrahenta")
+    if not nip:
+        return None
+    return next(
+        (
+            record
+            for record in register.values()
+            if _digits(record.get("NIP")) == nip and (prefix is None or record.get("PrefiksUE") in (None, prefix))
+        ),
+        None,
+    )
+
+
+def _digits(value: Any) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", value) if isinstance(value, str) else ""
+
+
+def buyer(
+    body: Mapping[str, Any], kind: str, errors: list[str], register: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[str, str]:
+    """The buyer's name and NIP, after checking it: inline ``Kontrahent`` or a stored contractor."""
+    inline = body.get("Kontrahent")
+    if inline is None:
+        found = find_contractor(body, register or {})
+        if found is None:
+            known = body.get("IdentyfikatorKontrahenta") or body.get("NIPKontrahenta")
+            errors.append(texts.NO_CONTRACTOR if known else texts.CONTRACTOR_NEEDED)
+            return "", ""
+        inline = found
+    else:
+        contractor(inline, errors)
     if kind == "fakturawdt" and not inline.get("NIP"):
         errors.append(texts.WDT_NIP)
     return str(inline.get("Nazwa") or ""), str(inline.get("NIP") or "")

@@ -49,9 +49,9 @@ paging.
 from __future__ import annotations
 
 from .books import DEFAULT_VAT_RATES, PAYMENT_METHODS
-from .fake import InFaktDetail, InFaktFake
+from .fake import DEMO_COMPANY_TAX_ID, InFaktDetail, InFaktFake
 
 HOSTS = ("api.infakt.pl", "api.sandbox-infakt.pl")
 """Production and sandbox hosts (IF-README)."""
 
-__all__ = ["DEFAULT_VAT_RATES", "HOSTS", "PAYMENT_METHODS", "InFaktDetail", "InFaktFake"]
+__all__ = ["DEFAULT_VAT_RATES", "DEMO_COMPANY_TAX_ID", "HOSTS", "PAYMENT_METHODS", "InFaktDetail", "InFaktFake"]

@@ -1,7 +1,7 @@
 """One inFakt company as the fake keeps it: documents, clients, tasks, numbering, validation.
 
-Built from the inFakt sheet (IF-README's definitions, IF-OL's live findings), never from
-the connector. Amounts are integer grosze; totals follow the Polish rule (VAT once per
+Built from the inFakt sheet, ``shared/providers/infakt.md`` (IF-README's definitions, IF-OL's
+live findings), never from the connector. Amounts are integer grosze; totals follow the Polish rule (VAT once per
 rate on the rate's sum).
 """
 
@@ -107,6 +107,8 @@ class Doc:
     status: str = "draft"  # IF-README: always created as a draft
     paid_date: str | None = None
     corrects: str | None = None
+    pending_paid_date: str | None = None  # a paid mark accepted but not applied yet
+    paid_reads_left: int | None = None  # reads that still show it unpaid (None: it never lands)
 
 
 @attrs.define
@@ -207,6 +209,7 @@ class Books:
         ):
             # IF-OL (live): a corrective invoice needs a stored client whatever inline fields it has.
             fail("client_id", texts.CLIENT_ID_REQUIRED)
+        check_activity_kind(document, "client_", fail)
         country = document.get("client_country")
         if country is not None and (not isinstance(country, str) or not COUNTRY.fullmatch(country)):
             fail("client_country", texts.BAD_COUNTRY)
@@ -295,6 +298,25 @@ class Books:
         for group, flags in groups.items():
             if sorted(flags) != [False, True]:  # each group: one row before (false), one after (true)
                 fail("services", texts.unpaired_group(group))
+
+
+ACTIVITY_KINDS = ("private_person", "self_employed", "other_business")
+"""``business_activity_kind`` values (IF-README)."""
+
+
+def check_activity_kind(fields: Mapping[str, Any], prefix: str, fail: Fail) -> None:
+    """IF-DEV-CLIENTS: ``company_name`` is required for a sole trader (JDG) or another business.
+
+    The rule is stated for the client resource; the inline ``client_*`` fields of an
+    invoice are read the same way (infakt.md "Newer findings" a3, the safest reading).
+    """
+    kind = fields.get(prefix + "business_activity_kind")
+    if kind is None:
+        return
+    if kind not in ACTIVITY_KINDS:
+        fail(prefix + "business_activity_kind", texts.UNKNOWN)
+    elif kind in ("self_employed", "other_business") and not fields.get(prefix + "company_name"):
+        fail(prefix + "company_name", texts.REQUIRED)
 
 
 def is_date(value: Any) -> bool:

@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 import attrs
 
 from ...clock import Clock
-from ..base import FakeProvider
 from ..clock import FakeClock
 from ..documents import StoredDocument
 from ..pdf import make_pdf
@@ -31,9 +30,14 @@ from .books import (
     Doc,
     Invalid,
     Task,
+    check_activity_kind,
     is_date,
     money,
 )
+from .ksef import KsefRoutes
+
+DEMO_COMPANY_TAX_ID = "1234563218"
+"""The NIP the demo settings name as the issuing company (the connector's ``company_tax_id``)."""
 
 _POLAND = dt.timezone(dt.timedelta(hours=1))  # CET without DST: close enough for a fake
 
@@ -97,7 +101,7 @@ def _envelope(reference: str, created_at: str, code: int, description: str) -> d
     }
 
 
-class InFaktFake(FakeProvider):
+class InFaktFake(KsefRoutes):
     """inFakt API v3, in memory, as an httpx transport (sync and async, thread-safe).
 
     Configuration attributes (mutable between requests):
@@ -106,6 +110,9 @@ class InFaktFake(FakeProvider):
         sync_validation: validate documents on the POST itself (HTTP 422 with
             ``{"error", "errors"}``) instead of in the task (UNCERTAIN which inFakt does).
         bank_account: the companies have a verified bank account (``transfer`` needs one).
+        paid_reads: a paid mark is only accepted (IF-README: 201 "przyjęcie zlecenia, nie
+            opłacenie"); this many reads of the invoice still show it unpaid before the mark
+            lands (``0``: at once, as IF-OL saw live; ``None``: it never lands).
         vat_rates: ``(name, symbol, fraction)`` the companies offer.
         ignored_fields: paths of fields received that inFakt does not define (it ignores
             them silently, IF-OL).
@@ -122,7 +129,7 @@ class InFaktFake(FakeProvider):
         FakeLimit(150, 60.0, applies=_writes, name="writes"),
         FakeLimit(300, 60.0, applies=lambda request: not _writes(request), name="reads"),
     )
-    demo_settings: ClassVar[Mapping[str, Any]] = {"api_key": "demo-key"}
+    demo_settings: ClassVar[Mapping[str, Any]] = {"api_key": "demo-key", "company_tax_id": DEMO_COMPANY_TAX_ID}
 
     def __init__(
         self,
@@ -139,6 +146,7 @@ class InFaktFake(FakeProvider):
         self.task_polls = task_polls
         self.sync_validation = sync_validation
         self.bank_account = bank_account
+        self.paid_reads: int | None = 0
         self.vat_rates: list[tuple[str, str, Decimal]] = list(DEFAULT_VAT_RATES)
         self.ignored_fields: list[str] = []
         self._stored: list[Doc] = []
@@ -285,6 +293,7 @@ class InFaktFake(FakeProvider):
         # names) 422s; inFakt keeps no duplicates check by NIP.
         if not any(client.get(key) for key in ("company_name", "last_name", "first_name")):
             errors["company_name"] = [texts.REQUIRED]
+        check_activity_kind(client, "", lambda field, message: errors.setdefault(field, []).append(message))
         if errors:
             raise _refusal(422, texts.TASK_FAILED, errors)
         client_id = self.allocate_id()
@@ -335,7 +344,13 @@ class InFaktFake(FakeProvider):
     @route("GET", "corrective_invoices/{uuid}.json")
     def get_document(self, request: FakeRequest) -> Reply:
         """An invoice or a corrective invoice, each under its own folder."""
-        return Reply.json(self._document_json(self._doc(request)))
+        doc = self._doc(request)
+        if doc.pending_paid_date is not None and doc.paid_reads_left is not None:
+            if doc.paid_reads_left <= 0:
+                doc.status, doc.paid_date, doc.pending_paid_date = "paid", doc.pending_paid_date, None
+            else:
+                doc.paid_reads_left -= 1
+        return Reply.json(self._document_json(doc))
 
     @route("GET", "invoices/{uuid}/pdf.json")
     @route("GET", "corrective_invoices/{uuid}/pdf.json")
@@ -357,7 +372,7 @@ class InFaktFake(FakeProvider):
 
     @route("POST", "async/invoices/{uuid}/paid.json")
     def mark_paid(self, request: FakeRequest) -> Reply:
-        """Mark an invoice paid (applied at once; IF-README: 201 accepts the order)."""
+        """Mark an invoice paid (IF-README: 201 accepts the order; it lands after ``paid_reads`` reads)."""
         doc = self._doc(request)
         body = _body(request) if request.content else {}
         # UNCERTAIN which form is canonical: wrapped (IF-OL, live) or top level (IF-PHP1).
@@ -368,7 +383,11 @@ class InFaktFake(FakeProvider):
             raise _refusal(422, texts.BAD_PAID_DATE, {"paid_date": [texts.BAD_DATE_SHORT]})
         if str(paid_date) < str(doc.fields.get("invoice_date")):
             raise _refusal(422, texts.PAID_BEFORE_ISSUE, {"paid_date": [texts.BEFORE_ISSUE]})
-        doc.status, doc.paid_date = "paid", str(paid_date)  # marking again is safe (IF-OL, live)
+        if self.paid_reads == 0 or doc.status == "paid":
+            doc.status, doc.paid_date = "paid", str(paid_date)  # marking again is safe (IF-OL, live)
+        else:
+            # Accepted, not yet paid: the invoice reads unpaid for paid_reads more reads.
+            doc.pending_paid_date, doc.paid_reads_left = str(paid_date), self.paid_reads
         return Reply.json(_envelope(str(uuid_module.uuid4()), self.timestamp(), 100, texts.TASK_ACCEPTED), 201)
 
     @route("GET", "invoices/next_number.json")
@@ -442,6 +461,7 @@ class InFaktFake(FakeProvider):
             "left_to_pay": 0 if paid else doc.gross,
             "services": doc.services,
             "created_at": doc.created_at,
+            "ksef_data": self.ksef_data(doc),  # None until sent to KSeF (IF-KSEF)
         }
         if doc.kind == "correction":
             reason = str(doc.fields.get("correction_reason"))

@@ -31,10 +31,10 @@ from .records import (
     ref_type_is_invoice,
 )
 from .rules import _date, _empty, _flag, _number, _ok, _refuse, _text
-from .state import OblioState
+from .spv import SpvRoutes
 
 
-class DocumentRoutes(OblioState):
+class DocumentRoutes(SpvRoutes):
     """``POST api/docs/{doctype}``: a document validated whole, then numbered and stored."""
 
     # Documents.
@@ -320,5 +320,6 @@ class DocumentRoutes(OblioState):
                 original.fully_stornoed = True
                 original.collects.clear()  # refund:1 also deletes the payment (§9)
         self._documents.append(document)
+        self._spv_on_issue(company, document)
         if _flag(document.client.get("save"), "client.save", False):
             company.clients[str(document.client.get("cif") or document.client.get("name"))] = dict(document.client)

@@ -18,6 +18,7 @@ from .nomenclature import NomenclatureRoutes
 from .reads import ReadRoutes
 from .records import _KINDS, BASE_URL, DEMO_CIF, DEMO_EMAIL, DEMO_SECRET, SECOND_CIF, _Document
 from .rules import _refuse
+from .spv import SpvRoutes
 
 
 def _is_create(request: FakeRequest) -> bool:
@@ -30,7 +31,7 @@ def _is_api(request: FakeRequest) -> bool:
 
 # The route table reads the classes from the end of the MRO: the bases are listed last
 # first, so the routes keep the order they were declared in (patterns are tried in it).
-class OblioFake(LinkRoutes, NomenclatureRoutes, ChangeRoutes, ReadRoutes, DocumentRoutes, AuthRoutes):
+class OblioFake(LinkRoutes, NomenclatureRoutes, ChangeRoutes, ReadRoutes, DocumentRoutes, SpvRoutes, AuthRoutes):
     """The Oblio.eu API over simulated logins, companies and documents.
 
     Args:

@@ -7,12 +7,12 @@ from typing import Any
 from ..routes import route
 from ..wire import FakeRequest, Reply
 from . import texts
-from .records import _DOC_TYPES, _Document
+from .records import _DOC_TYPES, _Company, _Document
 from .rules import _date, _number, _ok, _refuse, _same_number
-from .state import OblioState
+from .spv import SpvRoutes
 
 
-class ReadRoutes(OblioState):
+class ReadRoutes(SpvRoutes):
     """One document by series and number, and the invoice list with its filters, order and paging."""
 
     @route("GET", "api/docs/{doctype}")
@@ -71,9 +71,9 @@ class ReadRoutes(OblioState):
         page = rows[offset : offset + limit]
         with_collects = params.get("withCollects") == "1"
         with_products = params.get("withProducts") == "1"
-        return _ok([self._row(document, with_collects, with_products) for document in page])
+        return _ok([self._row(company, document, with_collects, with_products) for document in page])
 
-    def _row(self, document: _Document, with_collects: bool, with_products: bool) -> dict[str, Any]:
+    def _row(self, company: _Company, document: _Document, with_collects: bool, with_products: bool) -> dict[str, Any]:
         row: dict[str, Any] = {
             "id": str(document.id),
             "draft": "0",
@@ -90,8 +90,13 @@ class ReadRoutes(OblioState):
             "total": str(document.total),
             "mentions": document.mentions,
             "link": self._link(document),
-            "einvoice": "",
-            "einvoiceStatus": {"text": "", "sent": "-1", "code": "-1"},
+            # The XML link is there whatever the status (OB-DOC example: on a -1 row).
+            "einvoice": f"{self._link(document)}&einvoice=1&api=1",
+            # UNCERTAIN (EINVOICING §3.8 g) whether it is absent without withEinvoiceStatus=1:
+            # the fake always answers it, current.
+            "einvoiceStatus": self._spv_status(company, document),
+            "indexUpload": document.index_upload if document.spv_code in (1, 2) else None,
+            "idDownload": document.id_download,
             "client": {
                 "clientId": str(abs(hash(str(document.client.get("cif") or document.client.get("name")))) % 10_000_000),
                 "cif": document.client.get("cif"),

@@ -170,6 +170,11 @@ class _Document:
     refund: bool = False
     stornoed: Decimal = _ZERO
     fully_stornoed: bool = False
+    spv_code: int = -1
+    """``einvoiceStatus.code`` (OB-DOC "Raspuns"): -1 not sent, 0 processing, 1 sent, 2 errors."""
+    spv_sent_at: float | None = None
+    index_upload: str | None = None
+    id_download: str | None = None
 
     @property
     def paid(self) -> Decimal:
@@ -188,6 +193,9 @@ class _Company:
     stock: dict[tuple[str, str], _StockItem] = attrs.Factory(dict)
     clients: dict[str, dict[str, Any]] = attrs.Factory(dict)
     keys: dict[str, _Document] = attrs.Factory(dict)
+    spv: str = "none"
+    """The company's SPV: ``none`` (not authorised: "Neconfigurat"), ``manual`` (authorised; sent by
+    ``docs/einvoice`` or ``spvExtern``) or ``auto`` (the preference "Trimite automat e-Factura in SPV")."""
 
     def series_named(self, name: str, kind: str) -> _Series | None:
         return next((s for s in self.series if s.name == name and s.type == kind), None)

@@ -45,6 +45,8 @@ class OblioState(FakeProvider):
         self._fail_after_commit = 0
         self._fail_status = 502
         self._issued = 0
+        self.spv_delay = 60.0
+        """Seconds ANAF takes to process an upload (code 0, then 1 or 2)."""
 
     # Setting up accounts.
 
@@ -54,10 +56,14 @@ class OblioState(FakeProvider):
         name: str,
         *,
         use_stock: bool = False,
+        spv: str = "none",
         series: Iterable[tuple[str, str, str]] = DEFAULT_SERIES,
         vat_rates: Iterable[tuple[str, Decimal, bool]] = DEFAULT_VAT_RATES,
     ) -> None:
-        """Add a company; with ``use_stock`` it gets warehouse ``Magazin`` (work station ``Sediu``) and stock."""
+        """Add a company; with ``use_stock`` it gets warehouse ``Magazin`` (work station ``Sediu``) and stock.
+
+        ``spv`` is its e-Factura setup: ``none``, ``manual`` or ``auto`` (see ``_Company.spv``).
+        """
         with self._lock:
             managements = [("Magazin", "Sediu", "Cantitativ Valorica")] if use_stock else []
             company = _Company(
@@ -68,6 +74,7 @@ class OblioState(FakeProvider):
                 series=[_Series(kind, series_name, start, int(start)) for kind, series_name, start in series],
                 vat_rates=list(vat_rates),
                 managements=managements,
+                spv=spv,
             )
             if use_stock:
                 for code, product, price in (
@@ -79,6 +86,13 @@ class OblioState(FakeProvider):
                         product, code, "Magazin", "Sediu", Decimal(1000), Decimal(price)
                     )
             self._companies[cif.upper()] = company
+
+    def set_spv(self, cif: str, mode: str) -> None:
+        """Set a company's SPV setup: ``none``, ``manual`` or ``auto`` (EINVOICING §3.8)."""
+        if mode not in ("none", "manual", "auto"):
+            raise ValueError(f"unknown SPV mode {mode!r}")
+        with self._lock:
+            self._companies[cif.upper()].spv = mode
 
     def add_user(self, email: str, api_secret: str, cifs: Iterable[str]) -> None:
         """Add a login that may issue for the companies ``cifs``."""

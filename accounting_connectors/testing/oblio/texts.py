@@ -68,6 +68,8 @@ ERR_CANCELED = "Documentul {doc} este anulat"  # text not documented
 
 # Reads, collects, delete (oblio.md §3, §11).
 ERR_DOCUMENT_MISSING = "Documentul nu a fost gasit"  # text not documented
+ERR_SPV_NOT_CONFIGURED = "Nu ai configurat SPV. Configureaza accesul in Setari > Date firma"  # text not documented
+ERR_SPV_ALREADY_SENT = "e-Factura a fost deja trimisa in SPV."  # text not documented
 ERR_COLLECT_TYPE = "Tipul incasarii {type} nu exista"  # text not documented
 ERR_COLLECT_SERIES = "Seria chitantei este obligatorie pentru incasarea de tip Chitanta"  # text not documented
 ERR_COLLECT_NUMBER = "Numarul documentului de incasare este obligatoriu"  # text not documented

@@ -1,7 +1,7 @@
 """A stateful fake of the SmartBill Cloud REST API, as an httpx transport.
 
 Built only from SmartBill's own documentation (the official Swagger "SmartBill REST API"
-and Postman collection; the provider sheet, section 1), so that tests of the connector
+and Postman collection; ``shared/providers/smartbill.md`` §1), so that tests of the connector
 exercise the provider's documented behaviour rather than our own reading of it::
 
     fake = SmartBillFake.demo()   # user demo@example.ro, token demo-token, company RO12345678

@@ -277,7 +277,11 @@ class InvoiceRoutes(SmartBillState):
             if not record.draft:
                 record.number = pad(series.next_number)
                 series.next_number += 1
-        (self._drafts if record.draft else self._records).append(record)
+        kept = self._drafts if record.draft else self._records
+        kept.append(record)
+        if not self.keep_documents and len(kept) > self.recent_documents:
+            # Numbering lives in the series; only the latest documents are kept.
+            del kept[: len(kept) - self.recent_documents]
 
     @route("POST", "invoice/reverse")
     def _post_reverse(self, request: FakeRequest) -> Reply:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from ..pdf import make_pdf
 from ..routes import route
 from ..wire import FakeRequest, Reply
 from . import texts
 from .payments import PaymentRoutes
-from .state import SERIES_TYPES, Record, Refusal, pad, spaced
+from .state import SERIES_TYPES, Record, Refusal, decimal_of, pad, rounded, spaced, truthy
 
 
 class QueryRoutes(PaymentRoutes):
@@ -48,12 +51,8 @@ class QueryRoutes(PaymentRoutes):
         ]
         products = record.body.get("products")
         if isinstance(products, list):
-            for product in products:
-                if isinstance(product, dict):
-                    text.append(
-                        f"- {product.get('name', '')} {product.get('quantity', '')} "
-                        f"{product.get('measuringUnitName', '')} x {product.get('price', '')}"
-                    )
+            entries = [product for product in products if isinstance(product, dict)]
+            text.extend(_product_text(entries, index) for index in range(len(entries)))
         if record.reverses is not None:
             text.append(f"Storneaza factura {record.reverses[0]}{record.reverses[1]}")
         text.append(f"Total: {record.total} {record.currency}")
@@ -154,3 +153,28 @@ class QueryRoutes(PaymentRoutes):
         self._company(self._query(request, "cif"), texts.ERR_CIF_QUERY)
         taxes = [{"name": name, "percentage": pct} for name, pct in self.taxes]
         return Reply.json({"errorText": "", "message": "", "number": "", "series": "", "taxes": taxes})
+
+
+def _product_text(entries: list[dict[str, Any]], index: int) -> str:
+    """One entry of ``products`` as a printed line: name, quantity, unit and price.
+
+    A discount entry carries no quantity or price of its own: it is printed as one unit at
+    the (negative) amount it takes off the ``numberOfItems`` entries before it, in the same
+    terms (with or without VAT) as they were entered, with its percentage when it has one.
+    """
+    product = entries[index]
+    name, unit = product.get("name", ""), product.get("measuringUnitName", "")
+    if not truthy(product.get("isDiscount")):
+        return f"- {name} {product.get('quantity', '')} {unit} x {product.get('price', '')}"
+    count = decimal_of(product.get("numberOfItems"))
+    covered = entries[max(0, index - int(count)) : index] if count is not None and count > 0 else []
+    percentage = decimal_of(product.get("discountPercentage"))
+    if decimal_of(product.get("discountType")) in (None, Decimal(2)) and percentage is not None:
+        base = sum(
+            ((decimal_of(line.get("quantity")) or 0) * (decimal_of(line.get("price")) or 0) for line in covered),
+            Decimal(0),
+        )
+        price = rounded(-base * percentage / 100, 2)
+        return f"- {name} ({percentage.normalize():f}%) 1 {unit} x {price}"
+    value = decimal_of(product.get("discountValue"))
+    return f"- {name} 1 {unit} x {rounded(value, 2) if value is not None else ''}"

@@ -100,6 +100,8 @@ class WFirmaFake(DictionaryRoutes, PaymentRoutes, InvoiceRoutes):
         self._next_id = {"invoice": 68827800, "content": 19630700, "payment": 5000, "good": 4700, "series": 1}
         self._order: list[tuple[str, str]] = []
         self._fatal_after_commit: set[str] = set()
+        self.ksef_delay = 10.0
+        """Seconds until KSeF assigns a KSeF-on company's invoice its number."""
 
     # Setting up accounts.
 

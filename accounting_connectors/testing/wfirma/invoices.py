@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 from xml.etree.ElementTree import Element, SubElement
 
@@ -36,7 +37,14 @@ class InvoiceRoutes(WFirmaState):
         record = body.find("invoices/invoice")
         if record is None:
             raise self._refuse(request, texts.INPUT_ERROR, "brak gałęzi invoices > invoice")
+        kind = (record.findtext("type") or "normal").strip()
+        goes_to_ksef = company.ksef and kind in _KSEF_TYPES
+        if goes_to_ksef and not company.ksef_authorised:
+            raise self._refuse(request, texts.ERROR, texts.KSEF_NOT_AUTHORISED)
         document = self._build(request, company, record)
+        if goes_to_ksef:
+            document.ksef_sent_at = self.clock.time()
+            document.ksef_status = "processing"
         company.documents[document.id] = document
         self._order.append((company.id, document.id))
         root = Element("api")
@@ -318,7 +326,20 @@ class InvoiceRoutes(WFirmaState):
             raise self._refuse(request, texts.NOT_FOUND)
         return document
 
+    def _ksef_refresh(self, document: _Document) -> None:
+        """KSeF's answer after ``ksef_delay``: ``ok``, the KSeF number and the registration date."""
+        if document.ksef_sent_at is None or document.ksef_reference_number:
+            return
+        if self.clock.time() - document.ksef_sent_at < self.ksef_delay:
+            return
+        moment = dt.datetime.fromtimestamp(document.ksef_sent_at, dt.UTC)
+        suffix = hashlib.sha256(document.id.encode()).hexdigest()[:12].upper()
+        document.ksef_reference_number = f"5273103291-{moment:%Y%m%d}-{suffix}-34"
+        document.ksef_status = "ok"
+        document.ksef_registration_date = f"{moment:%Y-%m-%d %H:%M:%S}"
+
     def _invoice_element(self, document: _Document) -> Element:
+        self._ksef_refresh(document)
         element = Element("invoice")
         remaining = document.total - document.alreadypaid
         state = "paid" if document.total > 0 and remaining <= 0 else ("unpaid" if document.total > 0 else "undefined")
@@ -340,6 +361,10 @@ class InvoiceRoutes(WFirmaState):
             remaining=_money(remaining),
             id_external=document.id_external or "",
             description=document.description or "",
+            # Read-only KSeF fields (W-WEBIT, W-DEKOZA): empty until KSeF has processed it.
+            ksef_reference_number=document.ksef_reference_number,
+            ksef_status=document.ksef_status,
+            ksef_registration_date=document.ksef_registration_date,
         )
         if document.parent_id:
             _add(element, parent_id=document.parent_id)
@@ -365,6 +390,10 @@ class InvoiceRoutes(WFirmaState):
             SubElement(SubElement(content, "vat_code"), "id").text = line.vat_code_id
             SubElement(SubElement(content, "good"), "id").text = line.good_id or "0"
         return element
+
+
+_KSEF_TYPES = frozenset({"normal", "correction"})
+"""Document types wFirma sends to KSeF at issue (a ``normal_draft`` or a receipt is not sent)."""
 
 
 def _invoice_fields(document: _Document) -> dict[str, str]:

@@ -116,6 +116,11 @@ class _Document:
     cancelled: bool = False
     fiscalized: bool = False
     body: Any = None
+    ksef_sent_at: float | None = None
+    """When wFirma handed it to KSeF (automatically, at issue); ``None`` if it never goes."""
+    ksef_reference_number: str = ""
+    ksef_status: str = ""
+    ksef_registration_date: str = ""
 
 
 @attrs.define
@@ -130,6 +135,10 @@ class _Company:
     goods: dict[str, _Good] = attrs.field(factory=dict)
     documents: dict[str, _Document] = attrs.field(factory=dict)
     payments: list[dict[str, str]] = attrs.field(factory=list)
+    ksef: bool = False
+    """KSeF is on (USTAWIENIA » FAKTURY » E-FAKTURY): every invoice added is sent at issue (EINVOICING §3.3)."""
+    ksef_authorised: bool = True
+    """The API key's user shares a KSeF authorisation; without it ``invoices/add`` is refused (W-WFSYNC)."""
 
 
 @attrs.define

@@ -37,17 +37,30 @@ class WFirmaState(FakeProvider):
     _next_id: dict[str, int]
     _order: list[tuple[str, str]]
     _fatal_after_commit: set[str]
+    ksef_delay: float
 
     # Setting up accounts.
 
     def add_company(
-        self, company_id: str, name: str, *, books: bool = False, warehouse: bool = False, vat_id_base: int = 0
+        self,
+        company_id: str,
+        name: str,
+        *,
+        books: bool = False,
+        warehouse: bool = False,
+        vat_id_base: int = 0,
+        ksef: bool = False,
+        ksef_authorised: bool = True,
     ) -> None:
         """A company with default series (FV, PAR, DS, KOR) and the Polish VAT codes.
 
-        VAT code ids start at 222 + ``vat_id_base``: ids are per account (§6.1).
+        VAT code ids start at 222 + ``vat_id_base``: ids are per account (§6.1). With ``ksef``
+        every invoice and correction added goes to KSeF at issue; ``ksef_authorised=False``
+        refuses ``invoices/add`` as when the key's user has no KSeF authorisation (EINVOICING §3.3).
         """
-        company = _Company(company_id, name, books=books, warehouse=warehouse)
+        company = _Company(
+            company_id, name, books=books, warehouse=warehouse, ksef=ksef, ksef_authorised=ksef_authorised
+        )
         for name_, template, kind in (
             ("FV", "FV [numer]/[rok]", "normal"),
             ("PAR", "PAR [numer]/[rok]", "receipt_fiscal_normal"),

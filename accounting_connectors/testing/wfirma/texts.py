@@ -8,6 +8,8 @@ from __future__ import annotations
 # status > code values [W-DOC "Komunikaty błędów"; sheet §2].
 OK = "OK"
 ERROR = "ERROR"
+KSEF_NOT_AUTHORISED = "Brak autoryzacji w KSeF 2.0. Zautoryzuj się w zakładce PRZYCHODY » KSEF I INTEGRACJE"
+"""``invoices/add`` refused when the API key's user shares no KSeF authorisation (W-WFSYNC, EINVOICING §3.3)."""
 ACCESS_DENIED = "ACCESS DENIED"
 ACTION_NOT_FOUND = "ACTION NOT FOUND"
 AUTH = "AUTH"

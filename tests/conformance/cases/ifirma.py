@@ -56,7 +56,15 @@ PATH_SEGMENTS: dict[str, str] = {
     **dict.fromkeys(["fakturakraj", "fakturawaluta", "fakturawdt", "fakturaeksporttowarow"], "ifirma.md §2.4"),
     "korekta": "ifirma.md §2.10",
     **dict.fromkeys(
-        ["faktury", "wplaty", "prz_faktura_kraj", "prz_dostawa_ue_towarow", "prz_eksport_towarow"], "ifirma.md §2.11"
+        [
+            "faktury",
+            "wplaty",
+            "prz_faktura_kraj",
+            "prz_faktura_wys_ter_kraj",
+            "prz_dostawa_ue_towarow",
+            "prz_eksport_towarow",
+        ],
+        "ifirma.md §2.11",
     ),
 }
 """The documented words of the paths the connector calls."""
