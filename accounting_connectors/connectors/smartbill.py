@@ -27,6 +27,7 @@ import attrs
 import httpx
 
 from ..capabilities import Capabilities, Capability, Entry, Support
+from ..countries import romanian_name
 from ..errors import (
     AccountingError,
     AmbiguousOutcome,
@@ -112,15 +113,6 @@ _SPECIAL_BY_NAME: Mapping[str, VatKind] = {
     "SDD": VatKind.INTRA_EU,
     "SFDD": VatKind.EXEMPT,
 }
-
-# SmartBill's examples write the country as a name ("Romania"). UNCERTAIN: the Swagger
-# gives no list; names of the countries an order system here mostly meets, else the code.
-_COUNTRY_NAMES: Mapping[str, str] = {
-    "RO": "Romania", "MD": "Moldova", "BG": "Bulgaria", "HU": "Ungaria", "PL": "Polonia",
-    "DE": "Germania", "AT": "Austria", "FR": "Franta", "IT": "Italia", "ES": "Spania",
-    "NL": "Olanda", "BE": "Belgia", "CZ": "Cehia", "SK": "Slovacia", "GB": "Marea Britanie",
-    "US": "Statele Unite ale Americii", "UA": "Ucraina", "RS": "Serbia", "GR": "Grecia",
-}  # fmt: skip
 
 _NOT_FOUND = re.compile(r"(?i)^(factura|documentul|chitanta|proforma)\b.*\bnu (a fost|este) gasit")
 
@@ -575,7 +567,7 @@ class SmartBill(Provider):
             ),
             "address": (address.street if address else None) or "-",
             "city": (address.city if address else None) or "-",
-            "country": _COUNTRY_NAMES.get(country, country),
+            "country": romanian_name(country),
             "saveToDb": self.settings.save_clients,
         }
         if address and address.region:

@@ -137,6 +137,41 @@ def same_document(first: SentDocument, second: SentDocument) -> bool:
     return (first.series, first.number) == (second.series, second.number)
 
 
+@attrs.frozen
+class Completion:
+    """What recording an issued document does to an entry (the rule every ledger follows).
+
+    ``write`` is the state to write (``None``: write nothing), with ``document`` and
+    ``message``; ``result`` is what ``Ledger.complete`` returns.
+    """
+
+    result: LedgerState
+    write: LedgerState | None = None
+    document: SentDocument | None = None
+    message: str = ""
+
+
+def completion(entry: LedgerEntry, document: SentDocument) -> Completion:
+    """How ``Ledger.complete`` settles ``entry`` with ``document``.
+
+    The document is the truth whoever holds the entry, unless another document is already
+    recorded for the reference: then both exist, and the entry is held with both named.
+    """
+    known = entry.document
+    if entry.state is LedgerState.SENT and known is not None and not same_document(known, document):
+        message = (
+            f"two documents were issued for {entry.key.reference!r}: {known.full_number or known.external_id} "
+            f"and {document.full_number or document.external_id} (a late answer of an exporter presumed "
+            "dead); cancel one at the provider, then resolve the reference with the one that stands"
+        )
+        return Completion(LedgerState.UNCERTAIN, LedgerState.UNCERTAIN, known, message)
+    if entry.state is LedgerState.UNCERTAIN and known is not None and not same_document(known, document):
+        return Completion(LedgerState.UNCERTAIN)  # already held with two documents named
+    if entry.state is LedgerState.SENT:
+        return Completion(LedgerState.SENT)
+    return Completion(LedgerState.SENT, LedgerState.SENT, document)
+
+
 def fingerprint(document: object) -> str:
     """A stable digest of a document's content (its JSON form), to spot changed payloads.
 

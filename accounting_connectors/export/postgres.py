@@ -35,7 +35,7 @@ except ImportError as error:  # pragma: no cover - the extra is installed in tes
 from ..errors import ConfigurationError
 from ..model import SentDocument
 from ..serialization import from_dict, to_dict
-from .ledger import Decision, IsStale, LedgerEntry, LedgerKey, LedgerState, Verdict, same_document
+from .ledger import Decision, IsStale, LedgerEntry, LedgerKey, LedgerState, Verdict, completion
 
 __all__ = ["PostgresLedger"]
 
@@ -223,20 +223,12 @@ class PostgresLedger:
             entry = self._row(db, key, lock=True)
             if entry is None:
                 return None
-            known = entry.document
-            if entry.state is LedgerState.SENT and known is not None and not same_document(known, document):
-                message = (
-                    f"two documents were issued for {key.reference!r}: {known.full_number or known.external_id} "
-                    f"and {document.full_number or document.external_id} (a late answer of an exporter presumed "
-                    "dead); cancel one at the provider, then resolve the reference with the one that stands"
+            settled = completion(entry, document)
+            if settled.write is not None:
+                self._write(
+                    db, key, settled.write, entry.fingerprint, owner, document=settled.document, message=settled.message
                 )
-                self._write(db, key, LedgerState.UNCERTAIN, entry.fingerprint, owner, document=known, message=message)
-                return LedgerState.UNCERTAIN
-            if entry.state is LedgerState.UNCERTAIN and known is not None and not same_document(known, document):
-                return LedgerState.UNCERTAIN  # already held with two documents named
-            if entry.state is not LedgerState.SENT:
-                self._write(db, key, LedgerState.SENT, entry.fingerprint, owner, document=document)
-            return LedgerState.SENT
+            return settled.result
 
     def fail(self, key: LedgerKey, owner: str, message: str) -> None:
         """Record that nothing was issued."""

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from ...countries import romanian_name
 from ...errors import ValidationError
 from ...model import Correction, Line, Party, VatKind, VatRate
 from ...money import Totals, document_totals, line_amount, round_money
@@ -70,15 +71,6 @@ SPECIAL_BY_NAME: Mapping[str, VatKind] = {
     "SFDD": VatKind.EXEMPT,
     "SDD": VatKind.INTRA_EU,
 }
-
-# Oblio's example writes the country as a name ("Romania", §4). UNCERTAIN which names it
-# matches; names of the countries met most, else the ISO code.
-_COUNTRY_NAMES: Mapping[str, str] = {
-    "RO": "Romania", "MD": "Moldova", "BG": "Bulgaria", "HU": "Ungaria", "PL": "Polonia",
-    "DE": "Germania", "AT": "Austria", "FR": "Franta", "IT": "Italia", "ES": "Spania",
-    "NL": "Olanda", "BE": "Belgia", "CZ": "Cehia", "SK": "Slovacia", "GB": "Marea Britanie",
-    "US": "Statele Unite ale Americii", "UA": "Ucraina", "RS": "Serbia", "GR": "Grecia",
-}  # fmt: skip
 
 _SECTOR = re.compile(r"(?i)^\s*s(?:ector(?:ul)?)?\s*([1-6])\s*$")
 
@@ -168,7 +160,7 @@ def client(party: Party, *, save: bool) -> dict[str, Any]:
             city = f"Sector {match.group(1)}" if match else city
         if city:
             body["city"] = city
-        body["country"] = _COUNTRY_NAMES.get(country, country)
+        body["country"] = romanian_name(country)
     if party.email:
         body["email"] = party.email
     if party.phone:
