@@ -167,6 +167,11 @@ def test_an_exercise_fails_against_a_fake_that_stores_nothing(driver: str) -> No
         connector.close()
 
 
+# Built from parts, so this file does not name the paths it looks for.
+_OUTSIDE = [quote + "/" + top + "/" for quote in "\"'" for top in ("work", "home", "tmp", "Users")]
+_OUTSIDE += ['shared" / "', ".." + "/shared", "parents[" + "3]"]
+
+
 def test_nothing_in_the_repository_reads_outside_it_or_names_an_absolute_path() -> None:
     root = Path(__file__).resolve().parents[2]
     offenders = []
@@ -176,7 +181,7 @@ def test_nothing_in_the_repository_reads_outside_it_or_names_an_absolute_path() 
         *root.glob("benchmarks/*.py"),
     ]:
         text = path.read_text(encoding="utf-8")
-        for needle in ('"/work/', "'/work/", '"/home/', '"/tmp/', '"/Users/', 'shared" / "', "../shared", "parents[3]"):
+        for needle in _OUTSIDE:
             if needle in text and path.name != "test_conformance.py":
                 offenders.append(f"{path.relative_to(root)}: {needle}")
     assert offenders == []
